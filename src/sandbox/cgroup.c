@@ -1,0 +1,354 @@
+/* cgroup.c - memory, pids and CPU limits for the whole sandbox.
+ *
+ * The sandbox's PID 1 is attached to a fresh cgroup before it runs any
+ * setup, so everything it ever forks is counted.  Both hierarchies work:
+ *
+ *  - cgroup v2 (a unified mount at /sys/fs/cgroup with cgroup.controllers):
+ *    memory.max + memory.swap.max=0, pids.max, cpu.max.  As root we create
+ *    /sys/fs/cgroup/llm-runtime/<name>; otherwise we need a delegated cgroup
+ *    (systemd's user@.service delegates one): we move ourselves into a leaf
+ *    of our own cgroup so the "no internal processes" rule lets us enable
+ *    controllers, and create the sandbox cgroup beside it.
+ *  - cgroup v1 (including hybrid systems, where the unified mount has no
+ *    controllers): one directory per controller under our own cgroup in
+ *    that controller, memory.limit_in_bytes + memory.memsw.limit_in_bytes,
+ *    pids.max, cpu.cfs_quota_us.
+ *
+ * Cgroup names carry the owner's pid ("llm-runtime.<pid>.<session>"), so a
+ * later run can remove what a killed runtime left behind.
+ */
+#include "sandbox/sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+#define CG_PREFIX "llm-runtime."
+
+struct lr_cgroup {
+        int version;
+        size_t n;
+        char *dirs[3]; /* v1: memory, pids, cpu; v2: one */
+        char *host_leaf; /* v2 non-root: the leaf we moved ourselves into */
+        char desc[256];
+};
+
+static const char *const v1_ctrls[] = { "memory", "pids", "cpu" };
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        ssize_t n = lr_read_full(fd, buf, len - 1);
+        if (n < 0)
+                return -1;
+        buf[n] = '\0';
+        return 0;
+}
+
+static int write_str(const char *dir, const char *file, const char *val)
+{
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        return lr_write_full(fd, val, strlen(val));
+}
+
+static bool file_exists(const char *dir, const char *file)
+{
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        return access(path, F_OK) == 0;
+}
+
+/* Our own cgroup path for a v1 controller (or v2 when ctrl is NULL), from
+ * /proc/self/cgroup. */
+static int own_cgroup(const char *ctrl, char *ret, size_t len)
+{
+        char buf[8192];
+        if (read_small("/proc/self/cgroup", buf, sizeof buf) < 0)
+                return -1;
+        for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+                char *c1 = strchr(line, ':');
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2)
+                        continue;
+                *c2 = '\0';
+                const char *ctrls = c1 + 1;
+                const char *path = c2 + 1;
+                if (!ctrl) {
+                        if (strncmp(line, "0:", 2) == 0 && *ctrls == '\0') {
+                                snprintf(ret, len, "%s", path);
+                                return 0;
+                        }
+                        continue;
+                }
+                char list[256];
+                snprintf(list, sizeof list, "%s", ctrls);
+                char *save = NULL;
+                for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                        if (strcmp(t, ctrl) == 0) {
+                                snprintf(ret, len, "%s", path);
+                                return 0;
+                        }
+        }
+        errno = ENOENT;
+        return -1;
+}
+
+static bool is_pure_v2(void)
+{
+        return access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
+}
+
+/* Kill whatever is still in a cgroup directory and remove it. */
+static void cg_remove_dir(const char *dir)
+{
+        for (int tries = 0; tries < 50; tries++) {
+                if (rmdir(dir) == 0 || errno == ENOENT)
+                        return;
+                if (errno != EBUSY)
+                        return;
+                /* cgroup.kill (v2, >= 5.14) ends everything at once. */
+                if (write_str(dir, "cgroup.kill", "1") < 0) {
+                        char path[PATH_MAX], buf[65536];
+                        snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+                        if (read_small(path, buf, sizeof buf) == 0)
+                                for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+                                        kill((pid_t)strtol(l, NULL, 10), SIGKILL);
+                }
+                usleep(20000);
+        }
+}
+
+static void sweep_dir(const char *parent)
+{
+        DIR *d = opendir(parent);
+        if (!d)
+                return;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                if (strncmp(e->d_name, CG_PREFIX, strlen(CG_PREFIX)) != 0)
+                        continue;
+                long pid = strtol(e->d_name + strlen(CG_PREFIX), NULL, 10);
+                if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
+                        char path[PATH_MAX];
+                        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+                        cg_remove_dir(path);
+                }
+        }
+        closedir(d);
+}
+
+static int v1_parent(const char *ctrl, char *ret, size_t len)
+{
+        char own[PATH_MAX];
+        if (own_cgroup(ctrl, own, sizeof own) < 0)
+                return -1;
+        snprintf(ret, len, CG_ROOT "/%s%s", ctrl, strcmp(own, "/") == 0 ? "" : own);
+        return 0;
+}
+
+void cgroup_sweep_stale(void)
+{
+        char parent[PATH_MAX];
+        if (is_pure_v2()) {
+                sweep_dir(CG_ROOT "/llm-runtime");
+                char own[PATH_MAX];
+                if (own_cgroup(NULL, own, sizeof own) == 0) {
+                        snprintf(parent, sizeof parent, CG_ROOT "%s", own);
+                        sweep_dir(parent);
+                }
+                return;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(v1_ctrls); i++)
+                if (v1_parent(v1_ctrls[i], parent, sizeof parent) == 0)
+                        sweep_dir(parent);
+}
+
+static const char *fix_hint(void)
+{
+        return "run as root, use a delegated cgroup (e.g. `systemd-run --user --scope -p "
+               "Delegate=yes llm-runtime ...`), or pass --cgroup off to rely on rlimits only "
+               "(memory, pids and CPU are then not enforced)";
+}
+
+static int create_v1(const lr_config_t *cfg, const char *name, lr_cgroup_t *cg, lr_error_t *err)
+{
+        char buf[64];
+        cg->version = 1;
+        for (size_t i = 0; i < ARRAY_SIZE(v1_ctrls); i++) {
+                char parent[PATH_MAX];
+                if (v1_parent(v1_ctrls[i], parent, sizeof parent) < 0)
+                        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                                            "cgroup v1 controller '%s' is not available; %s",
+                                            v1_ctrls[i], fix_hint());
+                cg->dirs[i] = lr_xasprintf("%s/%s", parent, name);
+                cg->n = i + 1;
+                if (mkdir(cg->dirs[i], 0755) < 0)
+                        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                                            "cannot create cgroup %s: %s; %s", cg->dirs[i],
+                                            strerror(errno), fix_hint());
+        }
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)cfg->memory);
+        if (write_str(cg->dirs[0], "memory.limit_in_bytes", buf) < 0)
+                goto fail;
+        /* No swap: memsw (memory+swap) gets the same limit.  Without swap
+         * accounting the file is absent; swappiness 0 is the fallback. */
+        if (file_exists(cg->dirs[0], "memory.memsw.limit_in_bytes")) {
+                if (write_str(cg->dirs[0], "memory.memsw.limit_in_bytes", buf) < 0)
+                        goto fail;
+        } else {
+                (void)write_str(cg->dirs[0], "memory.swappiness", "0");
+        }
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)cfg->pids);
+        if (write_str(cg->dirs[1], "pids.max", buf) < 0)
+                goto fail;
+        if (write_str(cg->dirs[2], "cpu.cfs_period_us", "100000") < 0)
+                goto fail;
+        snprintf(buf, sizeof buf, "%lld", (long long)(cfg->cpus * 100000.0));
+        if (write_str(cg->dirs[2], "cpu.cfs_quota_us", buf) < 0)
+                goto fail;
+        snprintf(cg->desc, sizeof cg->desc, "cgroup v1 (%s)", cg->dirs[0]);
+        return 0;
+fail:
+        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                            "cannot set cgroup v1 limits: %s; %s", strerror(errno), fix_hint());
+}
+
+static int enable_controllers(const char *dir)
+{
+        return write_str(dir, "cgroup.subtree_control", "+memory +pids +cpu");
+}
+
+static int create_v2(const lr_config_t *cfg, const char *name, lr_cgroup_t *cg, lr_error_t *err)
+{
+        char parent[PATH_MAX];
+        char buf[64];
+        cg->version = 2;
+        if (geteuid() == 0) {
+                snprintf(parent, sizeof parent, CG_ROOT "/llm-runtime");
+                if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+                        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                                            "cannot create %s: %s; %s", parent,
+                                            strerror(errno), fix_hint());
+                if (enable_controllers(CG_ROOT) < 0 || enable_controllers(parent) < 0)
+                        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                                            "cannot enable cgroup v2 controllers in %s: %s; %s",
+                                            parent, strerror(errno), fix_hint());
+        } else {
+                char own[PATH_MAX];
+                if (own_cgroup(NULL, own, sizeof own) < 0)
+                        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                                            "cannot find our cgroup; %s", fix_hint());
+                snprintf(parent, sizeof parent, CG_ROOT "%s", own);
+                if (enable_controllers(parent) < 0) {
+                        /* "No internal processes": move ourselves into a leaf
+                         * first, then the parent can delegate controllers. */
+                        cg->host_leaf = lr_xasprintf("%s/" CG_PREFIX "%d.host", parent,
+                                                     (int)getpid());
+                        char pid[32];
+                        snprintf(pid, sizeof pid, "%d", (int)getpid());
+                        if ((mkdir(cg->host_leaf, 0755) < 0 && errno != EEXIST) ||
+                            write_str(cg->host_leaf, "cgroup.procs", pid) < 0 ||
+                            enable_controllers(parent) < 0)
+                                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                                                    "cgroup v2 %s is not delegated to us (%s); %s",
+                                                    parent, strerror(errno), fix_hint());
+                }
+        }
+        cg->dirs[0] = lr_xasprintf("%s/%s", parent, name);
+        cg->n = 1;
+        if (mkdir(cg->dirs[0], 0755) < 0)
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                                    "cannot create cgroup %s: %s; %s", cg->dirs[0],
+                                    strerror(errno), fix_hint());
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)cfg->memory);
+        if (write_str(cg->dirs[0], "memory.max", buf) < 0)
+                goto fail;
+        if (file_exists(cg->dirs[0], "memory.swap.max") &&
+            write_str(cg->dirs[0], "memory.swap.max", "0") < 0)
+                goto fail;
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)cfg->pids);
+        if (write_str(cg->dirs[0], "pids.max", buf) < 0)
+                goto fail;
+        snprintf(buf, sizeof buf, "%lld 100000", (long long)(cfg->cpus * 100000.0));
+        if (write_str(cg->dirs[0], "cpu.max", buf) < 0)
+                goto fail;
+        snprintf(cg->desc, sizeof cg->desc, "cgroup v2 (%s)", cg->dirs[0]);
+        return 0;
+fail:
+        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                            "cannot set cgroup v2 limits in %s: %s; %s", cg->dirs[0],
+                            strerror(errno), fix_hint());
+}
+
+int cgroup_create(const lr_config_t *cfg, const char *name, lr_cgroup_t **ret, lr_error_t *err)
+{
+        lr_cgroup_t *cg = lr_xcalloc(1, sizeof *cg);
+        char full[256];
+        snprintf(full, sizeof full, CG_PREFIX "%d.%s", (int)getpid(), name);
+        cgroup_sweep_stale();
+        int r = is_pure_v2() ? create_v2(cfg, full, cg, err) : create_v1(cfg, full, cg, err);
+        if (r < 0) {
+                cgroup_destroy(cg);
+                return -1;
+        }
+        *ret = cg;
+        return 0;
+}
+
+int cgroup_parent_attach(lr_cgroup_t *cg, pid_t pid, lr_error_t *err)
+{
+        char buf[32];
+        snprintf(buf, sizeof buf, "%d", (int)pid);
+        for (size_t i = 0; i < cg->n; i++)
+                if (write_str(cg->dirs[i], "cgroup.procs", buf) < 0)
+                        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                                            "cannot move the sandbox into %s: %s", cg->dirs[i],
+                                            strerror(errno));
+        return 0;
+}
+
+uint64_t cgroup_oom_kills(const lr_cgroup_t *cg)
+{
+        char path[PATH_MAX], buf[4096];
+        if (!cg || cg->n == 0)
+                return 0;
+        snprintf(path, sizeof path, "%s/%s", cg->dirs[0],
+                 cg->version == 2 ? "memory.events" : "memory.oom_control");
+        if (read_small(path, buf, sizeof buf) < 0)
+                return 0;
+        char *p = strstr(buf, "oom_kill ");
+        return p ? strtoull(p + 9, NULL, 10) : 0;
+}
+
+const char *cgroup_describe(const lr_cgroup_t *cg)
+{
+        return cg ? cg->desc : "no cgroup (rlimits only)";
+}
+
+void cgroup_destroy(lr_cgroup_t *cg)
+{
+        if (!cg)
+                return;
+        for (size_t i = 0; i < cg->n; i++) {
+                if (cg->dirs[i])
+                        cg_remove_dir(cg->dirs[i]);
+                free(cg->dirs[i]);
+        }
+        free(cg->host_leaf);
+        free(cg);
+}

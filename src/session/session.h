@@ -1,0 +1,73 @@
+/* session.h - one sandbox, many tool calls.
+ *
+ * A session creates its sandbox once (lr_session_open), runs every command
+ * in it, and tears it down with everything inside (lr_session_close).  The
+ * session talks to the agent over the framed channel and validates every
+ * reply: sizes are bounded by what this side asked for, and any violation
+ * is a PROTOCOL_ERROR that ends the sandbox.
+ *
+ * Results carry an lr_code_t; LR_OK means the operation itself succeeded
+ * (for exec: the command ran and exited, whatever its exit code).
+ */
+#ifndef LR_SESSION_H
+#define LR_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/util.h"
+
+typedef struct lr_session lr_session_t;
+
+typedef struct {
+        lr_code_t code;     /* LR_OK, LR_E_EXEC_TIMEOUT, LR_E_EXEC_FAILED (could not start), ... */
+        char message[512];
+        int exit_code;      /* 0-255; 124 for a timeout */
+        int signal;         /* terminating signal, 0 if none */
+        bool timed_out;
+        bool oom_killed;    /* the memory limit killed something */
+        double duration_s;
+        lr_buf_t out;       /* stdout: head, truncation marker, tail */
+        lr_buf_t err;
+        uint64_t out_total; /* bytes the command wrote */
+        uint64_t err_total;
+        bool out_truncated;
+        bool err_truncated;
+} lr_exec_result_t;
+
+typedef struct {
+        lr_code_t code;
+        char message[512];
+        uint64_t size;      /* file size (also when over the limit) */
+        lr_buf_t data;      /* content when code == LR_OK */
+} lr_open_result_t;
+
+typedef struct {
+        lr_code_t code;
+        char message[512];
+        uint64_t bytes;
+        bool created;
+} lr_write_result_t;
+
+int lr_session_open(const lr_config_t *cfg, const char *session_id, lr_session_t **ret,
+                    lr_error_t *err);
+void lr_session_close(lr_session_t *s); /* accepts NULL */
+const char *lr_session_describe(const lr_session_t *s);
+
+/* Each call fills *res (caller frees with the matching _free).  They return
+ * 0 when the agent answered (res->code tells the outcome), or -1 when the
+ * sandbox itself failed (err set; the session is then dead and further
+ * calls fail with SANDBOX_UNAVAILABLE). */
+int lr_session_exec(lr_session_t *s, const char *cmd, const char *stdin_data, size_t stdin_len,
+                    bool has_stdin, lr_exec_result_t *res, lr_error_t *err);
+int lr_session_open_file(lr_session_t *s, const char *path, lr_open_result_t *res,
+                         lr_error_t *err);
+int lr_session_write_file(lr_session_t *s, const char *path, const char *data, size_t len,
+                          lr_write_result_t *res, lr_error_t *err);
+
+void lr_exec_result_free(lr_exec_result_t *r);
+void lr_open_result_free(lr_open_result_t *r);
+
+#endif

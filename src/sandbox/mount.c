@@ -14,10 +14,12 @@
  *                sensitive files masked, /proc/sys & co read-only
  * Nothing else: no /sys, no /run, no /home, no /root, no sockets.
  *
- * Host paths are opened (O_PATH) on the host side before clone, and the
- * child binds them through /proc/self/fd/N.  So no host path string is
- * resolved after we start building, and mounting our scratch tmpfs over
- * /tmp cannot hide a workspace that lives under /tmp.
+ * The host side lists what to mount (lstat, readlink) before clone.  The
+ * child opens every source with O_PATH|O_NOFOLLOW first thing, in its own
+ * mount namespace (a bind from an fd of another namespace is refused with
+ * EINVAL), then binds them through /proc/self/fd/N.  So mounting our
+ * scratch tmpfs over /tmp cannot hide a workspace that lives under /tmp,
+ * and no source path is resolved once building has started.
  */
 #include "sandbox/sandbox.h"
 
@@ -43,11 +45,13 @@ typedef enum { ENT_DIR, ENT_FILE, ENT_LINK } ent_kind_t;
 typedef struct {
         char name[NAME_MAX + 1];
         ent_kind_t kind;
-        int fd;                   /* O_PATH, for DIR/FILE */
+        char src[PATH_MAX];       /* host path, for DIR/FILE */
+        int fd;                   /* O_PATH, opened by the child */
         char target[PATH_MAX];    /* for LINK */
 } entry_t;
 
 struct lr_mount_plan {
+        char ws_path[PATH_MAX];
         int ws_fd;
         entry_t root[MAX_ENTRIES];
         size_t n_root;
@@ -89,7 +93,8 @@ static bool etc_allowed(const char *name)
         return false;
 }
 
-static int add_entry(entry_t *arr, size_t *n, int dirfd, const char *name, lr_error_t *err)
+static int add_entry(entry_t *arr, size_t *n, int dirfd, const char *dirpath, const char *name,
+                     lr_error_t *err)
 {
         struct stat st;
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -111,10 +116,9 @@ static int add_entry(entry_t *arr, size_t *n, int dirfd, const char *name, lr_er
                 e->kind = ENT_LINK;
         } else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
                 e->kind = S_ISDIR(st.st_mode) ? ENT_DIR : ENT_FILE;
-                e->fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-                if (e->fd < 0)
-                        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
-                                            "cannot open %s: %s", name, strerror(errno));
+                if (snprintf(e->src, sizeof e->src, "%s/%s", dirpath, name) >= (int)sizeof e->src)
+                        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, ENAMETOOLONG,
+                                            "path too long: %s/%s", dirpath, name);
         } else {
                 return 0; /* sockets, fifos, devices: never exposed */
         }
@@ -130,10 +134,8 @@ int mount_plan_new(const lr_config_t *cfg, const char *workspace, const lr_idmap
         for (size_t i = 0; i < 5; i++)
                 p->dev_fd[i] = -1;
 
-        p->ws_fd = open(workspace, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (p->ws_fd < 0) {
-                lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno, "cannot open workspace %s: %s",
-                             workspace, strerror(errno));
+        if (snprintf(p->ws_path, sizeof p->ws_path, "%s", workspace) >= (int)sizeof p->ws_path) {
+                lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, ENAMETOOLONG, "workspace path too long");
                 goto fail;
         }
         if (cfg->rootfs) {
@@ -157,7 +159,8 @@ int mount_plan_new(const lr_config_t *cfg, const char *workspace, const lr_idmap
                         for (size_t i = 0; i < ARRAY_SIZE(rootfs_skip); i++)
                                 skip |= strcmp(de->d_name, rootfs_skip[i]) == 0;
                         if (!skip)
-                                r = add_entry(p->root, &p->n_root, rfd, de->d_name, err);
+                                r = add_entry(p->root, &p->n_root, rfd, cfg->rootfs,
+                                              de->d_name, err);
                 }
                 closedir(d);
                 if (r < 0)
@@ -172,7 +175,7 @@ int mount_plan_new(const lr_config_t *cfg, const char *workspace, const lr_idmap
         } else {
                 _cleanup_close_ int rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 for (size_t i = 0; i < ARRAY_SIZE(host_dirs); i++)
-                        if (add_entry(p->root, &p->n_root, rootfd, host_dirs[i], err) < 0)
+                        if (add_entry(p->root, &p->n_root, rootfd, "", host_dirs[i], err) < 0)
                                 goto fail;
                 _cleanup_close_ int etcfd = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (etcfd >= 0) {
@@ -181,7 +184,8 @@ int mount_plan_new(const lr_config_t *cfg, const char *workspace, const lr_idmap
                         int r = 0;
                         while (d && r == 0 && (de = readdir(d)))
                                 if (etc_allowed(de->d_name))
-                                        r = add_entry(p->etc, &p->n_etc, etcfd, de->d_name, err);
+                                        r = add_entry(p->etc, &p->n_etc, etcfd, "/etc",
+                                                      de->d_name, err);
                         if (d)
                                 closedir(d);
                         if (r < 0)
@@ -196,16 +200,6 @@ int mount_plan_new(const lr_config_t *cfg, const char *workspace, const lr_idmap
                 snprintf(p->group, sizeof p->group,
                          "root:x:0:\nsandbox:x:%u:\nnogroup:x:65534:\n", map->inside_gid);
         }
-        for (size_t i = 0; i < 5; i++) {
-                char path[32];
-                snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
-                p->dev_fd[i] = open(path, O_PATH | O_CLOEXEC);
-                if (p->dev_fd[i] < 0) {
-                        lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno, "cannot open %s: %s",
-                                     path, strerror(errno));
-                        goto fail;
-                }
-        }
         snprintf(p->tmp_opts, sizeof p->tmp_opts, "mode=1777,size=%llu,nr_inodes=%llu",
                  (unsigned long long)cfg->tmpfs_size,
                  (unsigned long long)(cfg->tmpfs_size / 4096 > 1024 ? cfg->tmpfs_size / 4096
@@ -219,15 +213,6 @@ fail:
 
 void mount_plan_free(lr_mount_plan_t *p)
 {
-        if (!p)
-                return;
-        lr_close(p->ws_fd);
-        for (size_t i = 0; i < p->n_root; i++)
-                lr_close(p->root[i].fd);
-        for (size_t i = 0; i < p->n_etc; i++)
-                lr_close(p->etc[i].fd);
-        for (size_t i = 0; i < 5; i++)
-                lr_close(p->dev_fd[i]);
         free(p);
 }
 
@@ -361,9 +346,38 @@ static int place_entries(const entry_t *arr, size_t n, const char *dir, const ch
         return 0;
 }
 
-int mount_child_setup(const lr_mount_plan_t *p, const char **step)
+/* Open every mount source, in the child's mount namespace, before any
+ * mount hides a path.  The fds are closed by the final fd sweep. */
+static int open_sources(lr_mount_plan_t *p, const char **step)
+{
+        lr_mount_plan_t *m = p;
+        entry_t *lists[2] = { m->root, m->etc };
+        size_t counts[2] = { m->n_root, m->n_etc };
+        for (size_t l = 0; l < 2; l++)
+                for (size_t i = 0; i < counts[l]; i++) {
+                        entry_t *e = &lists[l][i];
+                        if (e->kind == ENT_LINK)
+                                continue;
+                        e->fd = open(e->src, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                        STEP("open mount source", e->fd);
+                }
+        m->ws_fd = open(m->ws_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        STEP("open workspace", m->ws_fd);
+        for (size_t i = 0; i < 5; i++) {
+                char path[32];
+                snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
+                m->dev_fd[i] = open(path, O_PATH | O_CLOEXEC);
+                STEP("open device node", m->dev_fd[i]);
+        }
+        return 0;
+}
+
+int mount_child_setup(lr_mount_plan_t *p, const char **step)
 {
         char src[64];
+
+        if (open_sources(p, step) < 0)
+                return -1;
 
         /* Mount events must never propagate back to the host: make every
          * mount a slave before touching anything. */
@@ -375,10 +389,12 @@ int mount_child_setup(const lr_mount_plan_t *p, const char **step)
                                        "mode=0755,size=4m,nr_inodes=4096"));
         STEP("chdir new root", chdir("/tmp"));
 
-        STEP("place system dirs", place_entries(p->root, p->n_root, "", step));
+        if (place_entries(p->root, p->n_root, "", step) < 0)
+                return -1;
         if (p->synth_etc) {
                 STEP("mkdir /etc", mkdir("etc", 0755));
-                STEP("place /etc", place_entries(p->etc, p->n_etc, "etc/", step));
+                if (place_entries(p->etc, p->n_etc, "etc/", step) < 0)
+                        return -1;
                 STEP("write /etc/passwd", write_file("etc/passwd", p->passwd));
                 STEP("write /etc/group", write_file("etc/group", p->group));
                 STEP("write /etc/hosts",

@@ -12,12 +12,13 @@
  * agent, a record means a step failed (step name + errno).
  *
  * Child side, in this order (each step's reason is at the step):
- *   1. unshare(CLONE_NEWCGROUP)   after the cgroup attach, so its root is
+ *   1. switch to the sandbox uid  userns.c; capabilities in the new user
+ *                                 namespace are kept until step 6
+ *   2. unshare(CLONE_NEWCGROUP)   after the cgroup attach, so its root is
  *                                 the sandbox's own cgroup
- *   2. sethostname                UTS namespace
- *   3. mounts + pivot_root        mount.c
- *   4. loopback up                net.c
- *   5. drop to the sandbox uid    userns.c
+ *   3. sethostname                UTS namespace
+ *   4. mounts + pivot_root        mount.c
+ *   5. loopback up                net.c
  *   6. drop every capability      caps.c
  *   7. parent-death signal, not dumpable, no_new_privs
  *   8. setsid, fds 0-2 to /dev/null, close every other fd but the channel
@@ -60,7 +61,7 @@ typedef struct {
 
 typedef struct {
         const lr_idmap_t *map;
-        const lr_mount_plan_t *mounts;
+        lr_mount_plan_t *mounts;
         lr_seccomp_t *seccomp;
         int sync_fd;   /* read end: one byte = go */
         int report_fd; /* write end: a report_t on failure, EOF on success */
@@ -92,12 +93,16 @@ static __attribute__((noreturn)) void child_main(const child_ctx_t *c)
                 _exit(1);
         close(c->sync_fd);
 
+        /* Become the sandbox user first.  Capabilities in our own user
+         * namespace survive the switch (inside uid 0 is unmapped, so no
+         * "leaving root" rule fires), and files we create on the tmpfs
+         * mounts below need an owner that is mapped in this namespace. */
+        CHILD_STEP("switch to the sandbox user", userns_child_switch(c->map));
         CHILD_STEP("unshare cgroup namespace", unshare(CLONE_NEWCGROUP));
         CHILD_STEP("sethostname", sethostname("sandbox", 7));
         if (mount_child_setup(c->mounts, &step) < 0)
                 child_fail(c->report_fd, step);
         CHILD_STEP("bring up loopback", net_child_loopback_up());
-        CHILD_STEP("switch to the sandbox user", userns_child_switch(c->map));
         CHILD_STEP("drop capabilities", caps_child_drop_all());
         /* Credentials changed above; these flags are reset by credential
          * changes, so they come after. */

@@ -45,13 +45,13 @@ int userns_plan(const lr_config_t *cfg, const char *workspace, lr_idmap_t *map, 
 int userns_parent_write_maps(pid_t child, const lr_idmap_t *map, lr_error_t *err);
 int userns_child_switch(const lr_idmap_t *map);
 
-/* mount.c: everything is opened before clone where it touches host paths. */
+/* mount.c: planned on the host, performed by the child. */
 typedef struct lr_mount_plan lr_mount_plan_t;
 int mount_plan_new(const lr_config_t *cfg, const char *workspace, const lr_idmap_t *map,
                    lr_mount_plan_t **ret, lr_error_t *err);
 void mount_plan_free(lr_mount_plan_t *p);
 /* Child side.  On failure returns -1 with errno set and *step naming it. */
-int mount_child_setup(const lr_mount_plan_t *p, const char **step);
+int mount_child_setup(lr_mount_plan_t *p, const char **step);
 
 /* net.c */
 int net_child_loopback_up(void);

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# One command for a fresh machine: install dependencies, build, and run every
+# test: unit, end-to-end and hostile suites on the release build, the same
+# suites under ASan+UBSan, and a short libFuzzer smoke run of each parser.
+#
+#   scripts/test.sh            everything
+#   QUICK=1 scripts/test.sh    skip the sanitizer pass and the fuzz smoke
+#   FUZZ_SECONDS=N             length of each fuzz smoke run (default 30)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh --test || exit 1
+
+summary_json() { # builddir -> "passed failed skipped"
+  python3 - "$1/meson-logs/testlog.json" <<'PY'
+import json, sys
+p = f = s = 0
+try:
+    for line in open(sys.argv[1]):
+        r = json.loads(line).get("result")
+        if r in ("OK", "EXPECTEDFAIL"): p += 1
+        elif r == "SKIP": s += 1
+        else: f += 1
+except FileNotFoundError:
+    pass
+print(p, f, s)
+PY
+}
+
+total_p=0; total_f=0; total_s=0; broken=0
+
+run_suite() { # name builddir [meson setup args...]
+  local name=$1 dir=$2; shift 2
+  echo "=== $name: build ($dir) ==="
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; broken=1; return; }
+  fi
+  if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
+    cat "$dir.build.log"; broken=1; return
+  fi
+  echo "=== $name: tests ==="
+  meson test -C "$dir" --print-errorlogs --num-processes 1 ${MESON_TEST_ARGS:-}
+  read -r p f s < <(summary_json "$dir")
+  echo "=== $name: $p passed, $f failed, $s skipped ==="
+  total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
+}
+
+run_suite release build
+
+if [ -z "${QUICK:-}" ]; then
+  # ASan+UBSan: the runtime and the agent it forks are instrumented.
+  # detect_leaks stays on for the host process; the agent leaves through
+  # _exit(), which skips LeakSanitizer (it would need ptrace, which the
+  # sandbox's seccomp filter denies).
+  ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_suite asan build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+
+  echo "=== fuzz: build ==="
+  if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
+      -Db_lundef=false >build-fuzz.setup.log 2>&1 || { cat build-fuzz.setup.log; broken=1; }
+  fi
+  if ninja -C build-fuzz >build-fuzz.build.log 2>&1; then
+    for fz in scanner wire; do
+      mkdir -p "build-fuzz/corpus-$fz"
+      seeds=""
+      [ -d "tests/fuzz/corpus/$fz" ] && seeds="tests/fuzz/corpus/$fz"
+      if build-fuzz/fuzz_$fz -max_total_time="${FUZZ_SECONDS:-30}" -print_final_stats=0 \
+           "build-fuzz/corpus-$fz" $seeds >"build-fuzz/fuzz_$fz.log" 2>&1; then
+        echo "fuzz_$fz: ok ($(grep -c . "build-fuzz/fuzz_$fz.log") log lines)"
+        total_p=$((total_p + 1))
+      else
+        echo "fuzz_$fz: FAILED"; tail -40 "build-fuzz/fuzz_$fz.log"
+        total_f=$((total_f + 1))
+      fi
+    done
+  else
+    cat build-fuzz.build.log; broken=1
+  fi
+fi
+
+if [ "$broken" -ne 0 ]; then
+  echo "a build step failed"
+  total_f=$((total_f + 1))
+fi
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" -eq 0 ]

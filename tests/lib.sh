@@ -1,0 +1,87 @@
+# tests/lib.sh - shared helpers for the end-to-end and hostile suites.
+#
+# Each test script is a TAP producer: "ok N - desc" / "not ok N - desc",
+# a final "1..N" plan, and exit status 0 (all passed), 1 (a failure) or 77
+# (skipped, with the reason printed).  meson runs them with LR_BIN and
+# LR_PROBE set; run by hand they fall back to build/.
+set -u
+
+LR_SRCDIR=${LR_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+LR_BIN=${LR_BIN:-$LR_SRCDIR/build/llm-runtime}
+LR_PROBE=${LR_PROBE:-$LR_SRCDIR/build/lr-probe}
+# The uid:gid that owns test workspaces when the suite runs as root (the
+# sandbox user maps to the workspace owner).
+LR_TEST_UID=${LR_TEST_UID:-1000}
+
+_n=0
+_failed=0
+_tmpdirs=()
+
+ok() { _n=$((_n + 1)); echo "ok $_n - $*"; }
+not_ok() { _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $*"; }
+
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+  local desc=$1; shift
+  if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# contains DESC HAYSTACK NEEDLE / lacks DESC HAYSTACK NEEDLE
+contains() {
+  if [[ "$2" == *"$3"* ]]; then ok "$1"; else
+    not_ok "$1"; echo "#   expected to find: $3"; echo "$2" | head -40 | sed 's/^/#   | /'
+  fi
+}
+lacks() {
+  if [[ "$2" != *"$3"* ]]; then ok "$1"; else
+    not_ok "$1"; echo "#   did not expect: $3"; echo "$2" | grep -F -- "$3" | head -5 | sed 's/^/#   | /'
+  fi
+}
+
+skip_all() { echo "1..0 # SKIP $*"; exit 77; }
+
+finish() {
+  echo "1..$_n"
+  [ "$_failed" -eq 0 ] && exit 0
+  echo "# $_failed of $_n failed"
+  exit 1
+}
+
+cleanup_tmpdirs() {
+  local d
+  for d in "${_tmpdirs[@]}"; do rm -rf "$d"; done
+}
+trap cleanup_tmpdirs EXIT
+
+# mkws: a fresh workspace (printed), owned by LR_TEST_UID when running as root.
+mkws() {
+  local d
+  d=$(mktemp -d /tmp/lr-test-ws.XXXXXX)
+  _tmpdirs+=("$d")
+  chmod 755 "$d"
+  if [ "$(id -u)" -eq 0 ]; then chown "$LR_TEST_UID:$LR_TEST_UID" "$d"; fi
+  echo "$d"
+}
+
+# as_owner CMD...: run a host command as the workspace owner, so fixtures
+# the test creates belong to the sandbox user.
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    setpriv --reuid="$LR_TEST_UID" --regid="$LR_TEST_UID" --clear-groups -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# lr WS [flags...] : run llm-runtime on WS with stdin as the reply.
+lr() {
+  local ws=$1; shift
+  "$LR_BIN" --root "$ws" --no-audit "$@"
+}
+
+require_sandbox() {
+  [ -x "$LR_BIN" ] || skip_all "llm-runtime binary not built at $LR_BIN"
+  if [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 1)" = 0 ]; then
+    skip_all "user namespaces are disabled on this kernel (user.max_user_namespaces=0)"
+  fi
+}

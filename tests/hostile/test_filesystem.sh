@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Hostile suite: the filesystem boundary, secrets, devices, network and the
+# file tools (research notes §6 T2-T7, T34-T40).
+. "$(dirname "$0")/../lib.sh"
+require_sandbox
+
+ws=$(mkws)
+secret=$(mktemp /tmp/lr-host-secret.XXXXXX)
+echo "HOST-SECRET-$$" > "$secret"
+chmod 644 "$secret"
+_tmpdirs+=("$secret")
+
+# T2: read-only root; only /workspace, /tmp, /dev/shm writable
+out=$(echo '<exec for f in /x /etc/passwd /usr/bin/x /bin/x /proc/x /dev/x; do touch "$f" 2>&1 && echo "WROTE $f"; done; touch /workspace/ok /tmp/ok /dev/shm/ok && echo writable-ok>' | lr "$ws")
+lacks "T2 no system path is writable" "$out" "WROTE"
+contains "T2 workspace, /tmp, /dev/shm writable" "$out" "writable-ok"
+
+# T3: secrets and sockets
+export AWS_SECRET_ACCESS_KEY=leak-me SSH_AUTH_SOCK=/tmp/agent.sock DOCKER_HOST=unix:///var/run/docker.sock GITHUB_TOKEN=ghp_leak
+out=$(echo '<exec env; ls -la /root /home /var/run/docker.sock /run 2>&1; find / -xdev -type s 2>/dev/null; grep -c @ /proc/net/unix>' | lr "$ws")
+unset AWS_SECRET_ACCESS_KEY SSH_AUTH_SOCK DOCKER_HOST GITHUB_TOKEN
+lacks "T3 AWS key not in env" "$out" "leak-me"
+lacks "T3 token not in env" "$out" "ghp_leak"
+lacks "T3 SSH_AUTH_SOCK not in env" "$out" "SSH_AUTH_SOCK"
+lacks "T3 DOCKER_HOST not in env" "$out" "DOCKER_HOST"
+contains "T3 HOME is the workspace" "$out" "HOME=/workspace"
+contains "T3 /root absent" "$out" "cannot access '/root'"
+contains "T3 docker.sock absent" "$out" "cannot access '/var/run/docker.sock'"
+contains "T3 no abstract sockets visible" "$out" $'\n0\n'
+
+# the host file is invisible; /etc has no secrets
+out=$(echo "<exec cat $secret 2>&1; ls /etc; cat /etc/shadow 2>&1; ls /etc/ssh 2>&1>" | lr "$ws")
+lacks "host /tmp file invisible" "$out" "HOST-SECRET"
+lacks "/etc/shadow absent" "$out" "root:"
+contains "/etc/ssh absent" "$out" "cannot access '/etc/ssh'"
+
+# T4: devices
+out=$(echo '<exec ls /dev; mknod /tmp/sda b 8 0 2>&1; head -c1 /dev/mem 2>&1; head -c1 /dev/sda 2>&1; echo end>' | lr "$ws")
+lacks "T4 no disks in /dev" "$out" "sda"$'\n'"fd"
+contains "T4 mknod fails" "$out" "mknod: /tmp/sda: Operation not permitted"
+contains "T4 /dev/mem absent" "$out" "/dev/mem: No such file"
+
+# T5/T6: network
+out=$(echo "<exec python3 -c 'import socket;socket.create_connection((\"1.1.1.1\",443),3)' 2>&1 | tail -1; cat /proc/net/dev; cat /proc/net/route; getent hosts example.com || echo no-dns; python3 -c 'import socket;socket.create_connection((\"169.254.169.254\",80),3)' 2>&1 | tail -1>" | lr "$ws")
+contains "T5 egress unreachable" "$out" "Network is unreachable"
+contains "T5 only loopback" "$out" "lo:"
+lacks "T5 no eth interface" "$out" "eth0"
+contains "T6 no DNS" "$out" "no-dns"
+out=$(echo "<exec python3 -c 'import socket;s=socket.socket();s.bind((\"127.0.0.1\",8081));s.listen();c=socket.create_connection((\"127.0.0.1\",8081));print(\"loopback-ok\")'>" | lr "$ws")
+contains "loopback works inside" "$out" "loopback-ok"
+
+# T34: tool traversal stays in the sandbox's own view
+out=$(printf '<write ../../etc/x>a</write>\n<write /etc/x>b</write>\n<write a/../../x>c</write>\n<open ../../../../%s>\n' "$secret" | lr "$ws")
+check "T34 nothing written on the host /etc" test ! -e /etc/x
+check "T34 nothing written next to the workspace" test ! -e "$(dirname "$ws")/x"
+lacks "T34 host file not readable by traversal" "$out" "HOST-SECRET"
+
+# T35: symlinks and special files
+as_owner ln -s / "$ws/rootlink"
+as_owner ln -s "$secret" "$ws/pw"
+as_owner mkfifo "$ws/fifo"
+as_owner ln -s /dev/zero "$ws/z"
+out=$(printf '<write rootlink/tmp/escaped>x</write>\n<open pw>\n<open fifo>\n<open z>\n<write pw>overwrite</write>\n' | timeout 20 "$LR_BIN" --root "$ws" --no-audit)
+check "T35 write through a / symlink stays inside" test ! -e /tmp/escaped
+lacks "T35 read through a symlink to a host file fails" "$out" "HOST-SECRET"
+contains "T35 fifo refused, no hang" "$out" "NOT_REGULAR_FILE"
+contains "T35 /dev/zero refused" "$out" "character device"
+check "T35 host file not overwritten through a link" grep -q "HOST-SECRET" "$secret"
+rm -f "$ws/rootlink" "$ws/pw" "$ws/fifo" "$ws/z" "$ws/tmp" 2>/dev/null
+
+# T36: host-executed files are writable by design (documented in SECURITY.md)
+# and written only inside the workspace.
+as_owner mkdir -p "$ws/.git/hooks"
+out=$(printf '<write .git/hooks/post-checkout>#!/bin/sh\ntouch /tmp/PWNED\n</write>\n' | lr "$ws")
+check "T36 the hook is written inside the workspace only" test -f "$ws/.git/hooks/post-checkout"
+check "T36 nothing ran on the host" test ! -e /tmp/PWNED
+
+# T38: symlink-swap race against the write tool
+as_owner mkdir -p "$ws/d"
+{
+  echo '<exec>'
+  echo 'for i in $(seq 1 3000); do rm -rf d; ln -s / d; rm d; mkdir d; done &'
+  echo 'sleep 0.1'
+  echo '</exec>'
+  for i in $(seq 1 200); do echo "<write d/x$i>race</write>"; done
+} | lr "$ws" --exec-timeout 30s >/dev/null
+check "T38 swap race never wrote outside the workspace" sh -c 'ls / | grep -q "^x[0-9]" && exit 1; exit 0'
+
+# T39: a planted link in the workspace does not redirect the next run's setup
+as_owner ln -s / "$ws/.cache"
+out=$(echo '<exec ls -la /workspace/.cache; echo next-run-ok>' | lr "$ws")
+contains "T39 next run starts normally" "$out" "next-run-ok"
+rm -f "$ws/.cache"
+
+# T40: atomic writes
+as_owner sh -c "printf 'original' > '$ws/atomic.txt'"
+python3 - "$ws" <<'PY' > "$ws.reply"
+import sys
+sys.stdout.write("<write atomic.txt>" + "N" * (150 * 1024 * 1024) + "</write>\n")
+PY
+( lr "$ws" --max-write-size 200m < "$ws.reply" >/dev/null 2>&1 ) &
+bg=$!
+sleep 0.7
+kill -9 $bg 2>/dev/null; pkill -9 -f "llm-runtime --root $ws" 2>/dev/null
+wait $bg 2>/dev/null
+sleep 0.3
+size=$(stat -c %s "$ws/atomic.txt")
+check "T40 SIGKILL mid-write leaves old or new content, never partial" test "$size" -eq 8 -o "$size" -eq $((150 * 1024 * 1024))
+check "T40 no temporary file left behind" sh -c "! ls -A '$ws' | grep -q lrtmp"
+rm -f "$ws.reply"
+
+finish

@@ -188,6 +188,7 @@ static int atomic_write(const char *dir, const char *base, const char *data, siz
                         mode_t mode, int *ret_errno, const char **ret_step)
 {
         _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = -1;
         char tmp[NAME_MAX + 1];
         char rnd[13];
         bool named = false;
@@ -196,7 +197,7 @@ static int atomic_write(const char *dir, const char *base, const char *data, siz
                 *ret_step = "open directory";
                 goto fail;
         }
-        _cleanup_close_ int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+        fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
         if (fd < 0) {
                 if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL &&
                     errno != ENOENT) {

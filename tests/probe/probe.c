@@ -6,7 +6,9 @@
  * "key: value" lines.  The hostile suite asserts on those lines: a REACHED
  * line for an attack is a failure.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>

@@ -41,7 +41,7 @@ static const struct flag {
           "largest file a command may write (RLIMIT_FSIZE)" },
         { "backend", 1, "backend", NULL, "NAME", "sandbox", "sandbox backend: native" },
         { "rootfs", 1, "rootfs", NULL, "DIR", "sandbox",
-          "unpacked image to use as the read-only root (default: host system dirs)" },
+          "unpacked image to use as the read-only root" },
         { "sandbox-uid", 1, "sandbox_uid", NULL, "UID", "sandbox", "uid inside the sandbox" },
         { "sandbox-gid", 1, "sandbox_gid", NULL, "GID", "sandbox", "gid inside the sandbox" },
         { "cgroup", 1, "cgroup", NULL, "auto|off", "sandbox",

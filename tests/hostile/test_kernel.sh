@@ -16,7 +16,7 @@ for l in sys.stdin:
     o=json.loads(l); sys.stdout.write(o.get("stdout","")+o.get("stderr",""))'; }
 
 # T1: privileges
-out=$(run "./probe status")
+out=$(run "exec ./probe status")
 contains "T1 uid is not root" "$out" $'Uid:\t1000\t1000\t1000\t1000'
 for cap in CapInh CapPrm CapEff CapBnd CapAmb; do
   contains "T1 $cap is empty" "$out" "$cap:	0000000000000000"

@@ -51,8 +51,9 @@ contains "T24 fd exhaustion hits RLIMIT_NOFILE" "$out" "Too many open files"
 out=$(echo '<exec yes | head -c 50000000>' | lr "$ws" --output-limit 64k)
 contains "T25 flood is truncated and marked" "$out" "bytes truncated ..."
 check "T25 output stays near the cap" test "${#out}" -lt 200000
-out=$(echo '<exec head -c 3000000 /dev/urandom>' | lr "$ws" --output-limit 64k --json)
-check "T26 binary flood still gives valid JSON" python3 -c "import json,sys; o=json.loads(sys.argv[1]); assert o['truncated'] and o['stdout_bytes']==3000000" "$out"
+echo '<exec head -c 3000000 /dev/urandom>' | lr "$ws" --output-limit 64k --json > "$ws.json"
+check "T26 binary flood still gives valid JSON" python3 -c "import json,sys; o=json.load(open(sys.argv[1])); assert o['truncated'] and o['stdout_bytes']==3000000" "$ws.json"
+rm -f "$ws.json"
 
 # T27: terminal escapes are neutralized in text output
 out=$(echo "<exec printf '\\033]0;owned\\007\\033[2J\\rFAKE\$ rm -rf ~\\n'>" | lr "$ws")

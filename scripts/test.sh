@@ -11,18 +11,34 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh --test || exit 1
 
-summary_json() { # builddir -> "passed failed skipped"
+summary_json() { # builddir -> "passed failed skipped", counting the checks inside each test
   python3 - "$1/meson-logs/testlog.json" <<'PY'
-import json, sys
+import json, re, sys
 p = f = s = 0
 try:
-    for line in open(sys.argv[1]):
-        r = json.loads(line).get("result")
-        if r in ("OK", "EXPECTEDFAIL"): p += 1
-        elif r == "SKIP": s += 1
-        else: f += 1
+    lines = open(sys.argv[1]).read().splitlines()
 except FileNotFoundError:
-    pass
+    lines = []
+for line in lines:
+    t = json.loads(line)
+    r, out = t.get("result"), t.get("stdout") or ""
+    tap_ok = len(re.findall(r"^ok \d+", out, re.M))
+    tap_bad = len(re.findall(r"^not ok \d+", out, re.M))
+    cm = re.search(r"^\[==========\] (\d+) test\(s\) run\.", out, re.M)
+    cm_bad = re.search(r"^\[  FAILED  \] (\d+) test\(s\)", out, re.M)
+    if r == "SKIP":
+        s += 1
+    elif tap_ok + tap_bad:
+        p += tap_ok; f += tap_bad
+        if r not in ("OK", "EXPECTEDFAIL") and tap_bad == 0: f += 1
+    elif cm:
+        bad = int(cm_bad.group(1)) if cm_bad else 0
+        p += int(cm.group(1)) - bad; f += bad
+        if r not in ("OK", "EXPECTEDFAIL") and bad == 0: f += 1
+    elif r in ("OK", "EXPECTEDFAIL"):
+        p += 1
+    else:
+        f += 1
 print(p, f, s)
 PY
 }

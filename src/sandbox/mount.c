@@ -346,38 +346,44 @@ static int place_entries(const entry_t *arr, size_t n, const char *dir, const ch
         return 0;
 }
 
-/* Open every mount source, in the child's mount namespace, before any
- * mount hides a path.  The fds are closed by the final fd sweep. */
-static int open_sources(lr_mount_plan_t *p, const char **step)
+/* Names the source that failed to open, for the error report. */
+static char failed_source[PATH_MAX + 32];
+
+static int open_source(const char *path, int flags, int *ret, const char **step)
 {
-        lr_mount_plan_t *m = p;
-        entry_t *lists[2] = { m->root, m->etc };
-        size_t counts[2] = { m->n_root, m->n_etc };
-        for (size_t l = 0; l < 2; l++)
-                for (size_t i = 0; i < counts[l]; i++) {
-                        entry_t *e = &lists[l][i];
-                        if (e->kind == ENT_LINK)
-                                continue;
-                        e->fd = open(e->src, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-                        STEP("open mount source", e->fd);
-                }
-        m->ws_fd = open(m->ws_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        STEP("open workspace", m->ws_fd);
-        for (size_t i = 0; i < 5; i++) {
-                char path[32];
-                snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
-                m->dev_fd[i] = open(path, O_PATH | O_CLOEXEC);
-                STEP("open device node", m->dev_fd[i]);
+        *ret = open(path, flags | O_PATH | O_CLOEXEC);
+        if (*ret < 0) {
+                snprintf(failed_source, sizeof failed_source, "open %s", path);
+                *step = failed_source;
+                return -1;
         }
         return 0;
 }
 
-int mount_child_setup(lr_mount_plan_t *p, const char **step)
+int mount_child_open_sources(lr_mount_plan_t *p, const char **step)
+{
+        entry_t *lists[2] = { p->root, p->etc };
+        size_t counts[2] = { p->n_root, p->n_etc };
+        for (size_t l = 0; l < 2; l++)
+                for (size_t i = 0; i < counts[l]; i++) {
+                        entry_t *e = &lists[l][i];
+                        if (e->kind != ENT_LINK && open_source(e->src, O_NOFOLLOW, &e->fd, step) < 0)
+                                return -1;
+                }
+        if (open_source(p->ws_path, O_DIRECTORY, &p->ws_fd, step) < 0)
+                return -1;
+        for (size_t i = 0; i < 5; i++) {
+                char path[32];
+                snprintf(path, sizeof path, "/dev/%s", dev_nodes[i]);
+                if (open_source(path, 0, &p->dev_fd[i], step) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+int mount_child_setup(const lr_mount_plan_t *p, const char **step)
 {
         char src[64];
-
-        if (open_sources(p, step) < 0)
-                return -1;
 
         /* Mount events must never propagate back to the host: make every
          * mount a slave before touching anything. */

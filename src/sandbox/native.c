@@ -12,6 +12,7 @@
  * agent, a record means a step failed (step name + errno).
  *
  * Child side, in this order (each step's reason is at the step):
+ *   0. open the mount sources     mount.c, with the caller's credentials
  *   1. switch to the sandbox uid  userns.c; capabilities in the new user
  *                                 namespace are kept until step 6
  *   2. unshare(CLONE_NEWCGROUP)   after the cgroup attach, so its root is
@@ -29,7 +30,9 @@
 #include "sandbox/sandbox.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -56,7 +59,7 @@ struct lr_sandbox {
 
 typedef struct {
         int err;
-        char step[64];
+        char step[PATH_MAX + 64];
 } report_t;
 
 typedef struct {
@@ -93,7 +96,12 @@ static __attribute__((noreturn)) void child_main(const child_ctx_t *c)
                 _exit(1);
         close(c->sync_fd);
 
-        /* Become the sandbox user first.  Capabilities in our own user
+        /* Open the mount sources while we still have the caller's
+         * credentials: a root caller may sandbox a workspace or image under
+         * a directory only root can traverse. */
+        if (mount_child_open_sources(c->mounts, &step) < 0)
+                child_fail(c->report_fd, step);
+        /* Then become the sandbox user.  Capabilities in our own user
          * namespace survive the switch (inside uid 0 is unmapped, so no
          * "leaving root" rule fires), and files we create on the tmpfs
          * mounts below need an owner that is mapped in this namespace. */
@@ -172,7 +180,7 @@ static int check_userns(lr_error_t *err)
         return 0;
 }
 
-static int wait_report(int fd, pid_t pid, lr_error_t *err)
+static int wait_report(int fd, const lr_idmap_t *map, lr_error_t *err)
 {
         struct pollfd pfd = { .fd = fd, .events = POLLIN };
         int r = poll(&pfd, 1, SETUP_TIMEOUT_MS);
@@ -184,19 +192,27 @@ static int wait_report(int fd, pid_t pid, lr_error_t *err)
         ssize_t n = lr_read_full(fd, &rep, sizeof rep);
         if (n == 0)
                 return 0; /* EOF: the child reached the agent */
-        if (n == (ssize_t)sizeof rep) {
-                rep.step[sizeof rep.step - 1] = '\0';
-                const char *hint = "";
-                if (rep.err == EPERM || rep.err == EACCES)
-                        hint = " (is this running inside a container or under a security "
-                               "module that forbids mounts in user namespaces?)";
-                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, rep.err,
-                                    "sandbox setup failed at '%s': %s%s", rep.step,
-                                    strerror(rep.err), hint);
-        }
-        (void)pid;
-        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
-                            "sandbox setup failed (no report from the child)");
+        if (n != (ssize_t)sizeof rep)
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
+                                    "sandbox setup failed (no report from the child)");
+        rep.step[sizeof rep.step - 1] = '\0';
+        char hint[256] = "";
+        bool denied = rep.err == EPERM || rep.err == EACCES;
+        if (denied && strcmp(rep.step, "chdir /workspace") == 0)
+                snprintf(hint, sizeof hint,
+                         "; the sandbox user is host uid %u%s, which cannot enter the workspace: "
+                         "give the workspace to an unprivileged user (SECURITY.md, \"Identity\")",
+                         map->host_uid, map->host_is_root && map->host_uid == 65534
+                                                ? " (nobody, because the workspace is owned by root)"
+                                                : "");
+        else if (denied && (strstr(rep.step, "mount") || strstr(rep.step, "bind") ||
+                            strstr(rep.step, "pivot")))
+                snprintf(hint, sizeof hint,
+                         " (is this running inside a container, or under a security module "
+                         "that forbids mounts in user namespaces?)");
+        return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, rep.err,
+                            "sandbox setup failed at '%s': %s%s", rep.step, strerror(rep.err),
+                            hint);
 }
 
 int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_t **ret,
@@ -268,7 +284,7 @@ int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_
                 goto out;
         }
         sync[1] = lr_close(sync[1]);
-        if (wait_report(rep[0], pid, err) < 0)
+        if (wait_report(rep[0], &map, err) < 0)
                 goto out;
 
         snprintf(sb->desc, sizeof sb->desc,

@@ -51,7 +51,11 @@ int mount_plan_new(const lr_config_t *cfg, const char *workspace, const lr_idmap
                    lr_mount_plan_t **ret, lr_error_t *err);
 void mount_plan_free(lr_mount_plan_t *p);
 /* Child side.  On failure returns -1 with errno set and *step naming it. */
-int mount_child_setup(lr_mount_plan_t *p, const char **step);
+/* Child side, first step: open every source (O_PATH) with the caller's
+ * credentials, in the child's mount namespace (a bind from an fd of another
+ * namespace fails with EINVAL), before anything is mounted over them. */
+int mount_child_open_sources(lr_mount_plan_t *p, const char **step);
+int mount_child_setup(const lr_mount_plan_t *p, const char **step);
 
 /* net.c */
 int net_child_loopback_up(void);

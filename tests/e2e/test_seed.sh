@@ -61,10 +61,11 @@ out=$(echo '<exec getent hosts example.com>' | lr "$ws")
 contains "DNS fails" "$out" "=== ERROR: EXEC_FAILED ==="
 
 # 10.10 limits: timeout
-out=$(echo '<exec sleep 60>' | lr "$ws" --exec-timeout 2s)
+secs="60.$$"   # unique, so the host-side check below cannot see another test's sleep
+out=$(echo "<exec sleep $secs>" | lr "$ws" --exec-timeout 2s)
 contains "sleep past the timeout is killed" "$out" "=== ERROR: EXEC_TIMEOUT ==="
 contains "timeout exit code is 124" "$out" "Exit code: 124"
-check "no sleep survives on the host" sh -c '! pgrep -f "^sleep 60$" >/dev/null'
+check "no sleep survives on the host" sh -c "! pgrep -f '^sleep $secs\$' >/dev/null"
 
 # 10.10 limits: oversized read
 as_owner sh -c "head -c 2097152 /dev/zero | tr '\\0' a > '$ws/big.txt'"

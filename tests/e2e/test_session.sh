@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# End-to-end: sessions (one sandbox for many commands, torn down at the end),
+# running without root, fail-fast errors, and --rootfs.
+. "$(dirname "$0")/../lib.sh"
+require_sandbox
+
+ws=$(mkws)
+
+# One sandbox for a whole session: /tmp (the sandbox's own tmpfs) persists
+# across the session's 100 commands, and the next session starts empty.
+{
+  for i in $(seq 1 99); do echo "<exec echo $i >> /tmp/count>"; done
+  echo '<exec wc -l < /tmp/count>'
+} | lr "$ws" --json > "$ws.json"
+check "100-command session: every command succeeded" python3 -c "
+import json,sys
+o=[json.loads(l) for l in open(sys.argv[1])]
+assert len(o)==100 and all(x['ok'] for x in o), [x for x in o if not x['ok']][:2]
+assert o[-1]['stdout'].strip()=='99', o[-1]
+" "$ws.json"
+rm -f "$ws.json"
+out=$(echo '<exec cat /tmp/count 2>&1 || echo fresh>' | lr "$ws")
+contains "a new session gets a fresh sandbox" "$out" "fresh"
+
+# Nothing is left behind: no cgroup of ours, no process.
+leftover_cgroups() {
+  find /sys/fs/cgroup -maxdepth 6 -type d -name 'llm-runtime.*' 2>/dev/null | grep -v '\.host$' || true
+}
+check "no cgroup left after the sessions" test -z "$(leftover_cgroups)"
+
+# A stale cgroup from a runtime that died is swept at the next start.
+if [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/cgroup/pids ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+  own=$(awk -F: '$2 ~ /(^|,)pids(,|$)/ {print $3}' /proc/self/cgroup)
+  stale="/sys/fs/cgroup/pids${own%/}/llm-runtime.999999999.stale"
+  mkdir -p "$stale"
+  echo '<exec true>' | lr "$ws" >/dev/null
+  check "a dead runtime's cgroup is removed at the next start" test ! -d "$stale"
+  rmdir "$stale" 2>/dev/null || true
+fi
+
+# Fail fast, with the cause and the fix, when the sandbox cannot be made.
+out=$(echo '<exec true>' | lr "$ws" --rootfs /nonexistent-rootfs 2>&1); rc=$?
+check "bad --rootfs exits 1" test "$rc" -eq 1
+contains "bad --rootfs names the cause" "$out" "SANDBOX_UNAVAILABLE"
+contains "bad --rootfs names the path" "$out" "/nonexistent-rootfs"
+lacks "nothing ran on the host instead" "$out" "EXEC SUCCESSFUL"
+
+# Without root.  An unprivileged user cannot create cgroups on a v1 or
+# undelegated system: the runtime must refuse with the fix, and work with
+# --cgroup off.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+  nr() { setpriv --reuid="$LR_TEST_UID" --regid="$LR_TEST_UID" --clear-groups -- \
+           env HOME="$ws" "$LR_BIN" --root "$ws" --no-audit "$@"; }
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    ok "# SKIP unprivileged cgroup refusal: this host runs cgroup v2, which may be delegated"
+  else
+    out=$(echo '<exec id>' | nr 2>&1); rc=$?
+    check "non-root without cgroup access fails fast" test "$rc" -eq 1
+    contains "non-root failure names the fix" "$out" "--cgroup off"
+  fi
+  out=$(printf '<exec id -u; cat /proc/self/uid_map>\n<write nr.txt>by non-root</write>\n' | nr --cgroup off 2>&1)
+  contains "non-root sandbox runs" "$out" "EXEC SUCCESSFUL"
+  contains "non-root: uid 1000 inside maps to the caller" "$out" "1000       $LR_TEST_UID          1"
+  check "non-root write belongs to the caller" test "$(stat -c %u "$ws/nr.txt")" = "$LR_TEST_UID"
+else
+  ok "# SKIP non-root run: needs root and setpriv to switch to uid $LR_TEST_UID"
+fi
+
+# --rootfs: a minimal image (dash + libc only).  Commands see the image, not
+# the host: sh works, ls does not exist.
+img=$(mktemp -d /tmp/lr-rootfs.XXXXXX)
+_tmpdirs+=("$img")
+mkdir -p "$img/bin" "$img/etc"
+cp /bin/dash "$img/bin/sh"
+for lib in $(ldd /bin/dash | grep -o '/[^ ]*'); do
+  mkdir -p "$img$(dirname "$lib")"
+  cp "$lib" "$img$lib"
+done
+echo "image" > "$img/etc/marker"
+out=$(printf '<exec echo from-image; read x < /etc/marker; echo $x>\n<exec ls />\n' | lr "$ws" --rootfs "$img")
+contains "--rootfs: the image's shell runs" "$out" "from-image"
+contains "--rootfs: the image's /etc is used" "$out" $'\nimage\n'
+contains "--rootfs: host binaries are absent" "$out" "ls: not found"
+
+finish

@@ -104,26 +104,23 @@ int lr_agent_main(int chan)
                         status = err.errnum == EPIPE ? 0 : 1;
                         break;
                 }
-                int r;
                 switch (v.type) {
                 case LR_MSG_EXEC:
-                        r = lr_agent_do_exec(&a, &v, &out);
+                        lr_agent_do_exec(&a, &v, &out);
                         break;
                 case LR_MSG_OPEN:
-                        r = lr_agent_do_open(&a, &v, &out);
+                        lr_agent_do_open(&a, &v, &out);
                         break;
                 case LR_MSG_WRITE:
-                        r = lr_agent_do_write(&a, &v, &out);
+                        lr_agent_do_write(&a, &v, &out);
                         break;
                 case LR_MSG_SHUTDOWN:
                         goto done;
                 default:
                         lr_agent_result_error(&out, LR_E_PROTOCOL, 0, "unknown request type %d",
                                               v.type);
-                        r = 0;
                         break;
                 }
-                (void)r;
                 if (lr_wire_send(chan, &out, &err) < 0) {
                         status = 1;
                         break;

@@ -37,9 +37,9 @@ typedef struct {
 int lr_agent_main(int chan);
 
 /* Request handlers (each sends exactly one RESULT frame). */
-int lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
-int lr_agent_do_write(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
-int lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
+void lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
+void lr_agent_do_write(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
+void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
 
 /* Build an error RESULT in out. */
 void lr_agent_result_error(lr_buf_t *out, lr_code_t code, int errnum, const char *fmt, ...)

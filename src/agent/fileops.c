@@ -22,7 +22,7 @@ static void result_errno(lr_buf_t *out, int e, const char *what, const char *pat
                               strerror(e));
 }
 
-int lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
+void lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
 {
         _cleanup_free_ char *path = NULL;
         uint64_t max = lr_wire_u64_or(req, LR_T_MAX, 1ull << 20);
@@ -30,22 +30,22 @@ int lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
 
         if (lr_wire_get_str(req, LR_T_PATH, &path, NULL) < 0 || path[0] == '\0') {
                 lr_agent_result_error(out, LR_E_INVALID, 0, "invalid path");
-                return 0;
+                return;
         }
         /* O_NONBLOCK: opening a FIFO must not hang waiting for a writer; the
          * fstat below then refuses anything that is not a regular file. */
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
                 result_errno(out, errno, "open", path);
-                return 0;
+                return;
         }
         if (fstat(fd, &st) < 0) {
                 result_errno(out, errno, "stat", path);
-                return 0;
+                return;
         }
         if (S_ISDIR(st.st_mode)) {
                 lr_agent_result_error(out, LR_E_IS_DIRECTORY, EISDIR, "%s is a directory", path);
-                return 0;
+                return;
         }
         if (!S_ISREG(st.st_mode)) {
                 lr_agent_result_error(out, LR_E_NOT_REGULAR, 0,
@@ -55,13 +55,13 @@ int lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
                                       : S_ISCHR(st.st_mode)  ? "character device"
                                       : S_ISBLK(st.st_mode)  ? "block device"
                                                              : "special file");
-                return 0;
+                return;
         }
         if ((uint64_t)st.st_size > max) {
                 lr_wire_begin(out, LR_MSG_RESULT);
                 lr_wire_put_u64(out, LR_T_CODE, LR_E_RESOURCE_LIMIT);
                 lr_wire_put_u64(out, LR_T_SIZE, (uint64_t)st.st_size);
-                return 0;
+                return;
         }
         (void)lr_fd_nonblock(fd, false);
 
@@ -82,7 +82,7 @@ int lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
                         int e = errno;
                         lr_buf_free(&data);
                         result_errno(out, e, "read", path);
-                        return 0;
+                        return;
                 }
                 if (n == 0)
                         break;
@@ -98,7 +98,6 @@ int lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
                 lr_wire_put(out, LR_T_DATA, data.data ? data.data : "", data.len);
         }
         lr_buf_free(&data);
-        return 0;
 }
 
 /* Create every missing directory of `dir` (like mkdir -p). */
@@ -269,7 +268,7 @@ fail:
         return -1;
 }
 
-int lr_agent_do_write(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
+void lr_agent_do_write(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
 {
         _cleanup_free_ char *path = NULL;
         const lr_field_t *data = &req->f[LR_T_DATA];
@@ -278,38 +277,38 @@ int lr_agent_do_write(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
 
         if (lr_wire_get_str(req, LR_T_PATH, &path, NULL) < 0 || path[0] == '\0') {
                 lr_agent_result_error(out, LR_E_INVALID, 0, "invalid path");
-                return 0;
+                return;
         }
         if (!data->present) {
                 lr_agent_result_error(out, LR_E_PROTOCOL, 0, "write without data");
-                return 0;
+                return;
         }
         if (data->len > a->max_write) {
                 lr_wire_begin(out, LR_MSG_RESULT);
                 lr_wire_put_u64(out, LR_T_CODE, LR_E_RESOURCE_LIMIT);
                 lr_wire_put_u64(out, LR_T_SIZE, data->len);
-                return 0;
+                return;
         }
         size_t plen = strlen(path);
         if (path[plen - 1] == '/') {
                 lr_agent_result_error(out, LR_E_IS_DIRECTORY, EISDIR, "%s names a directory",
                                       path);
-                return 0;
+                return;
         }
         if (resolve_final_link(path, target, sizeof target) < 0) {
                 result_errno(out, errno, "resolve", path);
-                return 0;
+                return;
         }
 
         bool existed = stat(target, &st) == 0;
         if (existed && S_ISDIR(st.st_mode)) {
                 lr_agent_result_error(out, LR_E_IS_DIRECTORY, EISDIR, "%s is a directory", path);
-                return 0;
+                return;
         }
         if (existed && !S_ISREG(st.st_mode)) {
                 lr_agent_result_error(out, LR_E_NOT_REGULAR, 0, "%s is not a regular file",
                                       path);
-                return 0;
+                return;
         }
         /* Keep the permission bits of the file being replaced, minus setuid
          * and setgid; new files get 0666 & ~umask. */
@@ -331,22 +330,21 @@ int lr_agent_do_write(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
         if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
                 lr_agent_result_error(out, LR_E_IS_DIRECTORY, EISDIR, "%s names a directory",
                                       path);
-                return 0;
+                return;
         }
         if (mkdir_parents(dir) < 0) {
                 result_errno(out, errno, "create parent directories", path);
-                return 0;
+                return;
         }
         int e = 0;
         const char *step = "write";
         if (atomic_write(dir, base, data->data, data->len, mode, &e, &step) < 0) {
                 lr_agent_result_error(out, lr_code_from_errno(e), e, "%s: %s: %s", step, path,
                                       strerror(e));
-                return 0;
+                return;
         }
         lr_wire_begin(out, LR_MSG_RESULT);
         lr_wire_put_u64(out, LR_T_CODE, LR_OK);
         lr_wire_put_u64(out, LR_T_SIZE, data->len);
         lr_wire_put_u64(out, LR_T_CREATED, existed ? 0 : 1);
-        return 0;
 }

@@ -189,7 +189,7 @@ fail:;
         _exit(127);
 }
 
-int lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
+void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
 {
         _cleanup_free_ char *cmd = NULL;
         const lr_field_t *in = &req->f[LR_T_STDIN];
@@ -201,7 +201,7 @@ int lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
 
         if (lr_wire_get_str(req, LR_T_CMD, &cmd, NULL) < 0) {
                 lr_agent_result_error(out, LR_E_INVALID, 0, "invalid command");
-                return 0;
+                return;
         }
         if (outcap > 64u << 20)
                 outcap = 64u << 20;
@@ -380,5 +380,4 @@ close_pipes:
         lr_close(pi[1]);
         lr_close(pr[0]);
         lr_close(pr[1]);
-        return 0;
 }

@@ -25,13 +25,13 @@ static void audit_result(pipe_ctx_t *c, const lr_result_view_t *r, const char *l
 {
         if (!c->audit)
                 return;
-        static const char *const ops[] = { [LR_CMD_OPEN] = "open", [LR_CMD_WRITE] = "write",
-                                           [LR_CMD_EXEC] = "exec", [LR_CMD_ERROR] = "parse" };
         _cleanup_free_ char *arg = r->arg ? lr_xstrndup(r->arg, r->arg_len) : NULL;
         lr_audit_record_t rec = {
-                .operation = ops[r->type <= LR_CMD_ERROR ? r->type : LR_CMD_ERROR]
-                                     ? ops[r->type <= LR_CMD_ERROR ? r->type : LR_CMD_ERROR]
-                                     : "parse",
+                .operation = r->code == LR_E_PARSE       ? "parse"
+                             : r->type == LR_CMD_OPEN  ? "open"
+                             : r->type == LR_CMD_WRITE ? "write"
+                             : r->type == LR_CMD_EXEC  ? "exec"
+                                                       : "parse",
                 .path = r->type == LR_CMD_EXEC ? NULL : arg,
                 .command = r->type == LR_CMD_EXEC ? arg : NULL,
                 .bytes = r->type == LR_CMD_OPEN    ? (int64_t)r->content_len

@@ -133,11 +133,13 @@ static __attribute__((noreturn)) void child_main(const child_ctx_t *c)
         if (c->chan_fd != CHAN_FD) {
                 CHILD_STEP("move channel", dup3(c->chan_fd, CHAN_FD, O_CLOEXEC));
         }
-        int report_fd = c->report_fd;
-        CHILD_STEP("load seccomp filter", seccomp_child_load(c->seccomp) < 0 ? -1 : 0);
-        /* From here on, failures cannot be reported through report_fd
-         * anymore (it is being closed); the host notices a missing HELLO. */
-        (void)report_fd;
+        int r = seccomp_child_load(c->seccomp);
+        if (r < 0) {
+                errno = -r;
+                child_fail(c->report_fd, "load seccomp filter");
+        }
+        /* Last: close everything but the channel, the report pipe included;
+         * its EOF tells the host that setup is complete. */
         if (syscall(SYS_close_range, CHAN_FD + 1, ~0U, 0) < 0) {
                 for (int fd = CHAN_FD + 1; fd < 65536; fd++)
                         close(fd);

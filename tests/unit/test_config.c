@@ -247,6 +247,30 @@ static void lookup_order(void **state)
         rmdir(ws);
 }
 
+/* The shipped example must always load, so it cannot drift from the keys. */
+static void example_file_loads(void **state)
+{
+        (void)state;
+        const char *src = getenv("LR_SRCDIR");
+        if (!src)
+                skip();
+        char path[512];
+        snprintf(path, sizeof path, "%s/llm-runtime.config.example.yaml", src);
+        lr_config_t c;
+        lr_error_t e;
+        lr_config_defaults(&c);
+        if (lr_config_load_file(&c, path, &e) < 0)
+                fail_msg("%s", e.msg);
+        lr_config_t d;
+        lr_config_defaults(&d);
+        /* the example states the defaults */
+        assert_true(c.max_read == d.max_read && c.exec_timeout_ms == d.exec_timeout_ms &&
+                    c.memory == d.memory && c.pids == d.pids && c.tmpfs_size == d.tmpfs_size &&
+                    c.output_limit == d.output_limit && c.file_size == d.file_size);
+        lr_config_free(&c);
+        lr_config_free(&d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -254,6 +278,7 @@ int main(void)
                 cmocka_unit_test(errors),            cmocka_unit_test(empty_file_is_fine),
                 cmocka_unit_test(flags_parse_and_override), cmocka_unit_test(flag_errors),
                 cmocka_unit_test(help_lists_every_option),  cmocka_unit_test(lookup_order),
+                cmocka_unit_test(example_file_loads),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,8 +31,23 @@
 
 #include "core/util.h"
 
-#define CG_ROOT "/sys/fs/cgroup"
 #define CG_PREFIX "llm-runtime."
+
+/* Where the hierarchy and our membership are read from.  Only the unit
+ * tests change these (cgroup_test_set_paths), to run the v1 and v2 code on
+ * a fake tree: this machine's hybrid layout cannot host a real v2 one. */
+static const char *cg_root = "/sys/fs/cgroup";
+static const char *cg_self = "/proc/self/cgroup";
+/* A fake tree has no kernel-made control files: tests let writes create
+ * them.  Production never creates files in cgroupfs. */
+static int cg_write_flags = O_WRONLY | O_CLOEXEC;
+
+void cgroup_test_set_paths(const char *root, const char *self_cgroup)
+{
+        cg_root = root;
+        cg_self = self_cgroup;
+        cg_write_flags = O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC;
+}
 
 struct lr_cgroup {
         int version;
@@ -60,7 +75,7 @@ static int write_str(const char *dir, const char *file, const char *val)
 {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, file);
-        _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+        _cleanup_close_ int fd = open(path, cg_write_flags, 0644);
         if (fd < 0)
                 return -1;
         return lr_write_full(fd, val, strlen(val));
@@ -78,7 +93,7 @@ static bool file_exists(const char *dir, const char *file)
 static int own_cgroup(const char *ctrl, char *ret, size_t len)
 {
         char buf[8192];
-        if (read_small("/proc/self/cgroup", buf, sizeof buf) < 0)
+        if (read_small(cg_self, buf, sizeof buf) < 0)
                 return -1;
         for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
                 char *c1 = strchr(line, ':');
@@ -110,7 +125,9 @@ static int own_cgroup(const char *ctrl, char *ret, size_t len)
 
 static bool is_pure_v2(void)
 {
-        return access(CG_ROOT "/cgroup.controllers", F_OK) == 0;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/cgroup.controllers", cg_root);
+        return access(path, F_OK) == 0;
 }
 
 /* Kill whatever is still in a cgroup directory and remove it. */
@@ -157,7 +174,7 @@ static int v1_parent(const char *ctrl, char *ret, size_t len)
         char own[PATH_MAX];
         if (own_cgroup(ctrl, own, sizeof own) < 0)
                 return -1;
-        snprintf(ret, len, CG_ROOT "/%s%s", ctrl, strcmp(own, "/") == 0 ? "" : own);
+        snprintf(ret, len, "%s/%s%s", cg_root, ctrl, strcmp(own, "/") == 0 ? "" : own);
         return 0;
 }
 
@@ -165,10 +182,11 @@ void cgroup_sweep_stale(void)
 {
         char parent[PATH_MAX];
         if (is_pure_v2()) {
-                sweep_dir(CG_ROOT "/llm-runtime");
+                snprintf(parent, sizeof parent, "%s/llm-runtime", cg_root);
+                sweep_dir(parent);
                 char own[PATH_MAX];
                 if (own_cgroup(NULL, own, sizeof own) == 0) {
-                        snprintf(parent, sizeof parent, CG_ROOT "%s", own);
+                        snprintf(parent, sizeof parent, "%s%s", cg_root, own);
                         sweep_dir(parent);
                 }
                 return;
@@ -239,12 +257,12 @@ static int create_v2(const lr_config_t *cfg, const char *name, lr_cgroup_t *cg, 
         char buf[64];
         cg->version = 2;
         if (geteuid() == 0) {
-                snprintf(parent, sizeof parent, CG_ROOT "/llm-runtime");
+                snprintf(parent, sizeof parent, "%s/llm-runtime", cg_root);
                 if (mkdir(parent, 0755) < 0 && errno != EEXIST)
                         return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
                                             "cannot create %s: %s; %s", parent,
                                             strerror(errno), fix_hint());
-                if (enable_controllers(CG_ROOT) < 0 || enable_controllers(parent) < 0)
+                if (enable_controllers(cg_root) < 0 || enable_controllers(parent) < 0)
                         return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
                                             "cannot enable cgroup v2 controllers in %s: %s; %s",
                                             parent, strerror(errno), fix_hint());
@@ -253,7 +271,7 @@ static int create_v2(const lr_config_t *cfg, const char *name, lr_cgroup_t *cg, 
                 if (own_cgroup(NULL, own, sizeof own) < 0)
                         return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
                                             "cannot find our cgroup; %s", fix_hint());
-                snprintf(parent, sizeof parent, CG_ROOT "%s", own);
+                snprintf(parent, sizeof parent, "%s%s", cg_root, own);
                 if (enable_controllers(parent) < 0) {
                         /* "No internal processes": move ourselves into a leaf
                          * first, then the parent can delegate controllers. */

@@ -78,5 +78,8 @@ const char *cgroup_describe(const lr_cgroup_t *cg);
 void cgroup_destroy(lr_cgroup_t *cg); /* accepts NULL */
 /* Remove cgroups left by runtimes that died (their owner pid is gone). */
 void cgroup_sweep_stale(void);
+/* Unit tests only: read the hierarchy from `root` and our membership from
+ * `self_cgroup` instead of /sys/fs/cgroup and /proc/self/cgroup. */
+void cgroup_test_set_paths(const char *root, const char *self_cgroup);
 
 #endif

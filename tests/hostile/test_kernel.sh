@@ -41,6 +41,8 @@ done
 # x32 and foreign ABIs
 out=$(run "./probe x32")
 contains "x32 syscalls kill the process" "$out" "x32 BLOCKED killed by SIGSYS"
+out=$(run "./probe i386")
+contains "i386 syscalls (int 0x80) kill the process" "$out" "i386 BLOCKED killed by SIGSYS"
 
 # T9: socket families
 out=$(run "./probe sockets")

@@ -135,6 +135,28 @@ static int cmd_x32(void)
         return 0;
 }
 
+/* i386 ABI through int 0x80: a foreign architecture for the filter. */
+static int cmd_i386(void)
+{
+#if defined(__x86_64__)
+        pid_t pid = fork();
+        if (pid == 0) {
+                long ret;
+                __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L /* i386 getpid */) : "memory");
+                _exit(ret > 0 ? 0 : 1);
+        }
+        int st;
+        waitpid(pid, &st, 0);
+        if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+                printf("i386 BLOCKED killed by SIGSYS\n");
+        else
+                printf("i386 REACHED status=%d\n", st);
+#else
+        printf("i386 BLOCKED not an x86_64 build\n");
+#endif
+        return 0;
+}
+
 static void print_status_lines(void)
 {
         FILE *f = fopen("/proc/self/status", "r");
@@ -199,6 +221,8 @@ int main(int argc, char **argv)
                 return cmd_x32();
         if (!strcmp(c, "agent"))
                 return cmd_agent();
-        fprintf(stderr, "usage: lr-probe status|syscalls|sockets|tty|x32|agent\n");
+        if (!strcmp(c, "i386"))
+                return cmd_i386();
+        fprintf(stderr, "usage: lr-probe status|syscalls|sockets|tty|x32|i386|agent\n");
         return 2;
 }

@@ -1,0 +1,222 @@
+/* Unit tests for cgroup limits (src/sandbox/cgroup.c) on fake hierarchies.
+ *
+ * A mock stands in for the kernel here, and only here: this machine's
+ * hybrid layout (v1 controllers, an empty v2 mount) cannot host a real v2
+ * hierarchy, so these tests run the v1 and v2 code against directory trees
+ * in /tmp and check which files get which values.  Enforcement by the real
+ * kernel is covered by the hostile suite (fork bomb, OOM, CPU), on v1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "sandbox/sandbox.h"
+
+static char root[64];
+static char self[128];
+
+static void run(const char *cmd)
+{
+        assert_int_equal(system(cmd), 0);
+}
+
+static void mkdirs(const char *base, const char *a, const char *b)
+{
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s/%s' '%s/%s'", base, a, base, b);
+        run(cmd);
+}
+
+static int setup(void **state)
+{
+        (void)state;
+        snprintf(root, sizeof root, "/tmp/lr-cgtest.XXXXXX");
+        if (!mkdtemp(root))
+                return -1;
+        snprintf(self, sizeof self, "%s/self-cgroup", root);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+        run(cmd);
+        return 0;
+}
+
+static void write_file(const char *path, const char *content)
+{
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(content, f);
+        fclose(f);
+}
+
+static void expect_file(const char *dir, const char *name, const char *want)
+{
+        char path[512], buf[256] = { 0 };
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+                fail_msg("%s was not written", path);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        if (strcmp(buf, want) != 0)
+                fail_msg("%s = '%s', want '%s'", path, buf, want);
+}
+
+static void limits(lr_config_t *c)
+{
+        lr_config_defaults(c);
+        c->memory = 256u << 20;
+        c->pids = 77;
+        c->cpus = 0.5;
+}
+
+static void v1_hierarchy(void **state)
+{
+        (void)state;
+        char d[256];
+        mkdirs(root, "memory/lr", "pids/lr");
+        mkdirs(root, "cpu/lr", "cpu/lr");
+        write_file(self, "9:name=systemd:/\n8:pids:/lr\n4:memory:/lr\n1:cpu,cpuacct:/lr\n0::/\n");
+        /* a stale cgroup of a dead runtime, to be swept */
+        snprintf(d, sizeof d, "%s/memory/lr/llm-runtime.999999999.old", root);
+        assert_int_equal(mkdir(d, 0755), 0);
+        cgroup_test_set_paths(root, self);
+
+        lr_config_t c;
+        limits(&c);
+        lr_cgroup_t *cg = NULL;
+        lr_error_t e;
+        if (cgroup_create(&c, "t1", &cg, &e) < 0)
+                fail_msg("cgroup_create: %s", e.msg);
+        struct stat st;
+        assert_int_equal(stat(d, &st), -1); /* swept */
+
+        char mem[256], pids[256], cpu[256];
+        snprintf(mem, sizeof mem, "%s/memory/lr/llm-runtime.%d.t1", root, (int)getpid());
+        snprintf(pids, sizeof pids, "%s/pids/lr/llm-runtime.%d.t1", root, (int)getpid());
+        snprintf(cpu, sizeof cpu, "%s/cpu/lr/llm-runtime.%d.t1", root, (int)getpid());
+        expect_file(mem, "memory.limit_in_bytes", "268435456");
+        expect_file(mem, "memory.swappiness", "0"); /* no memsw file in this tree */
+        expect_file(pids, "pids.max", "77");
+        expect_file(cpu, "cpu.cfs_period_us", "100000");
+        expect_file(cpu, "cpu.cfs_quota_us", "50000");
+        assert_non_null(strstr(cgroup_describe(cg), "cgroup v1"));
+
+        assert_int_equal(cgroup_parent_attach(cg, 4242, &e), 0);
+        expect_file(mem, "cgroup.procs", "4242");
+        expect_file(pids, "cgroup.procs", "4242");
+        expect_file(cpu, "cgroup.procs", "4242");
+
+        write_file(strcat(strcpy(d, mem), "/memory.oom_control"),
+                   "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
+        assert_int_equal(cgroup_oom_kills(cg), 3);
+        cgroup_destroy(cg);
+        lr_config_free(&c);
+}
+
+static void existing_cgroup_is_reported(void **state)
+{
+        (void)state;
+        /* A name clash (the same pid and session) must fail loudly, never
+         * share a cgroup with another sandbox. */
+        mkdirs(root, "memory/lr", "pids/lr");
+        write_file(self, "8:pids:/lr\n4:memory:/lr\n1:cpu,cpuacct:/lr\n");
+        cgroup_test_set_paths(root, self);
+        lr_config_t c;
+        limits(&c);
+        char mem[256];
+        snprintf(mem, sizeof mem, "%s/memory/lr/llm-runtime.%d.t3", root, (int)getpid());
+        assert_int_equal(mkdir(mem, 0755), 0);
+        lr_cgroup_t *cg = NULL;
+        lr_error_t e;
+        assert_int_equal(cgroup_create(&c, "t3", &cg, &e), -1);
+        assert_non_null(strstr(e.msg, "cannot create cgroup"));
+        lr_config_free(&c);
+}
+
+static void v2_hierarchy(void **state)
+{
+        (void)state;
+        char base[256];
+        snprintf(base, sizeof base, "%s/v2", root);
+        mkdirs(base, "user.slice", "user.slice");
+        char ctl[300];
+        snprintf(ctl, sizeof ctl, "%s/cgroup.controllers", base);
+        write_file(ctl, "cpu memory pids\n");
+        write_file(self, "0::/user.slice\n");
+        cgroup_test_set_paths(base, self);
+
+        lr_config_t c;
+        limits(&c);
+        lr_cgroup_t *cg = NULL;
+        lr_error_t e;
+        if (cgroup_create(&c, "t2", &cg, &e) < 0)
+                fail_msg("cgroup_create: %s", e.msg);
+        char dir[300];
+        if (geteuid() == 0) {
+                expect_file(base, "cgroup.subtree_control", "+memory +pids +cpu");
+                snprintf(dir, sizeof dir, "%s/llm-runtime", base);
+                expect_file(dir, "cgroup.subtree_control", "+memory +pids +cpu");
+                snprintf(dir, sizeof dir, "%s/llm-runtime/llm-runtime.%d.t2", base, (int)getpid());
+        } else {
+                char p[300];
+                snprintf(p, sizeof p, "%s/user.slice", base);
+                expect_file(p, "cgroup.subtree_control", "+memory +pids +cpu");
+                snprintf(dir, sizeof dir, "%s/user.slice/llm-runtime.%d.t2", base, (int)getpid());
+        }
+        expect_file(dir, "memory.max", "268435456");
+        expect_file(dir, "pids.max", "77");
+        expect_file(dir, "cpu.max", "50000 100000");
+        assert_non_null(strstr(cgroup_describe(cg), "cgroup v2"));
+        assert_int_equal(cgroup_parent_attach(cg, 4343, &e), 0);
+        expect_file(dir, "cgroup.procs", "4343");
+        char ev[400];
+        snprintf(ev, sizeof ev, "%s/memory.events", dir);
+        write_file(ev, "low 0\nhigh 0\nmax 5\noom 2\noom_kill 2\n");
+        assert_int_equal(cgroup_oom_kills(cg), 2);
+        cgroup_destroy(cg);
+        lr_config_free(&c);
+}
+
+static void missing_controller_names_the_fix(void **state)
+{
+        (void)state;
+        char base[256];
+        snprintf(base, sizeof base, "%s/none", root);
+        mkdirs(base, ".", ".");
+        write_file(self, "4:memory:/x\n");  /* no pids line */
+        cgroup_test_set_paths(base, self);
+        lr_config_t c;
+        limits(&c);
+        lr_cgroup_t *cg = NULL;
+        lr_error_t e;
+        assert_int_equal(cgroup_create(&c, "t4", &cg, &e), -1);
+        assert_int_equal(e.code, LR_E_SANDBOX_UNAVAILABLE);
+        assert_non_null(strstr(e.msg, "--cgroup off"));
+        lr_config_free(&c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(v1_hierarchy),
+                cmocka_unit_test(existing_cgroup_is_reported),
+                cmocka_unit_test(v2_hierarchy),
+                cmocka_unit_test(missing_controller_names_the_fix),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

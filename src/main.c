@@ -23,9 +23,21 @@
 #include "core/error.h"
 #include "core/util.h"
 #include "pipe/pipe.h"
+#include "sandbox/sandbox.h"
 #include "session/session.h"
 
 #define LR_VERSION "0.1.0"
+
+/* Ctrl-C, SIGTERM, SIGHUP: take the sandbox down with us, cgroup included,
+ * then die of the same signal so the caller sees how we ended.  Without
+ * this the sandbox would still die (parent-death signal, channel EOF) but
+ * its cgroup would wait for the next run's sweep. */
+static void on_terminate(int sig)
+{
+        lr_native_emergency_stop();
+        signal(sig, SIG_DFL);
+        raise(sig);
+}
 
 static int fail(const lr_error_t *err)
 {
@@ -116,6 +128,11 @@ int main(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
         /* Never let a write near RLIMIT_FSIZE kill the runtime mid-output. */
         signal(SIGXFSZ, SIG_IGN);
+        struct sigaction sa = { .sa_handler = on_terminate };
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
 
         lr_config_defaults(&cfg);
         if (lr_cli_parse(argc, argv, &cli, &err) < 0) {

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -356,6 +357,22 @@ uint64_t cgroup_oom_kills(const lr_cgroup_t *cg)
 const char *cgroup_describe(const lr_cgroup_t *cg)
 {
         return cg ? cg->desc : "no cgroup (rlimits only)";
+}
+
+/* Async-signal-safe removal for lr_native_emergency_stop(): only rmdir
+ * and nanosleep, on paths computed long before the signal. */
+void cgroup_emergency_remove(const lr_cgroup_t *cg)
+{
+        if (!cg)
+                return;
+        for (size_t i = 0; i < cg->n; i++) {
+                for (int tries = 0; tries < 100; tries++) {
+                        if (rmdir(cg->dirs[i]) == 0 || errno != EBUSY)
+                                break;
+                        struct timespec ts = { 0, 10 * 1000 * 1000 };
+                        nanosleep(&ts, NULL);
+                }
+        }
 }
 
 void cgroup_destroy(lr_cgroup_t *cg)

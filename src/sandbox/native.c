@@ -217,6 +217,44 @@ static int wait_report(int fd, const lr_idmap_t *map, lr_error_t *err)
                             hint);
 }
 
+/* Live sandboxes, for lr_native_emergency_stop().  A fixed array of
+ * pointers: a signal handler may walk it, never allocate. */
+#define MAX_LIVE 64
+static lr_sandbox_t *volatile live[MAX_LIVE];
+
+static void live_add(lr_sandbox_t *sb)
+{
+        for (size_t i = 0; i < MAX_LIVE; i++)
+                if (!live[i]) {
+                        live[i] = sb;
+                        return;
+                }
+}
+
+static void live_remove(lr_sandbox_t *sb)
+{
+        for (size_t i = 0; i < MAX_LIVE; i++)
+                if (live[i] == sb)
+                        live[i] = NULL;
+}
+
+void lr_native_emergency_stop(void)
+{
+        int saved = errno;
+        for (size_t i = 0; i < MAX_LIVE; i++) {
+                lr_sandbox_t *sb = live[i];
+                if (!sb || sb->pid <= 0)
+                        continue;
+                /* SIGKILL to PID 1 ends the whole PID namespace; then the
+                 * cgroup empties and can be removed. */
+                kill(sb->pid, SIGKILL);
+                while (waitpid(sb->pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+                cgroup_emergency_remove(sb->cg);
+        }
+        errno = saved;
+}
+
 int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_t **ret,
                      lr_error_t *err)
 {
@@ -293,6 +331,7 @@ int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_
                  "native sandbox: pid %d, uid %u->%u, %s%s%s", (int)pid, map.inside_uid,
                  map.host_uid, cgroup_describe(sb->cg), cfg->rootfs ? ", rootfs " : "",
                  cfg->rootfs ? cfg->rootfs : "");
+        live_add(sb);
         *ret = sb;
         sb = NULL;
         r = 0;
@@ -333,6 +372,7 @@ void lr_sandbox_destroy(lr_sandbox_t *sb)
 {
         if (!sb)
                 return;
+        live_remove(sb);
         sb->chan = lr_close(sb->chan);
         if (sb->pid > 0) {
                 /* Killing PID 1 of the namespace kills every process in it. */

@@ -32,6 +32,9 @@ uint64_t lr_sandbox_oom_kills(const lr_sandbox_t *sb);
 const char *lr_sandbox_describe(const lr_sandbox_t *sb);
 /* Kill everything, reap, remove the cgroup.  Accepts NULL. */
 void lr_sandbox_destroy(lr_sandbox_t *sb);
+/* For a SIGINT/SIGTERM handler: kill and reap every live sandbox of this
+ * process and remove their cgroups, using only async-signal-safe calls. */
+void lr_native_emergency_stop(void);
 
 /* ---- per-concern steps (internal) ---- */
 
@@ -76,6 +79,7 @@ int cgroup_parent_attach(lr_cgroup_t *cg, pid_t pid, lr_error_t *err);
 uint64_t cgroup_oom_kills(const lr_cgroup_t *cg);
 const char *cgroup_describe(const lr_cgroup_t *cg);
 void cgroup_destroy(lr_cgroup_t *cg); /* accepts NULL */
+void cgroup_emergency_remove(const lr_cgroup_t *cg); /* async-signal-safe */
 /* Remove cgroups left by runtimes that died (their owner pid is gone). */
 void cgroup_sweep_stale(void);
 /* Unit tests only: read the hierarchy from `root` and our membership from

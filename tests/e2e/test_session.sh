@@ -38,6 +38,41 @@ if [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/cgroup/pids ] && [ ! -f /sys/fs/cgroup/c
   rmdir "$stale" 2>/dev/null || true
 fi
 
+# Streaming: a command runs as soon as it is complete, while the input is
+# still open (the model is still talking).
+check "results stream before EOF" python3 - "$LR_BIN" "$ws" <<'PY'
+import subprocess, sys, select
+p = subprocess.Popen([sys.argv[1], "--root", sys.argv[2], "--no-audit"],
+                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+p.stdin.write(b"thinking...\n<exec echo streamed>\n"); p.stdin.flush()
+out = b""
+while b"=== END ===" not in out:
+    r, _, _ = select.select([p.stdout], [], [], 30)
+    if not r: sys.exit("no result while the input was open")
+    chunk = p.stdout.read1(65536)
+    if not chunk: sys.exit("output closed early")
+    out += chunk
+alive = p.poll() is None          # still reading our open stdin
+p.stdin.close(); p.wait(30)
+sys.exit(0 if alive and b"streamed" in out else 1)
+PY
+
+# Ctrl-C / SIGTERM / SIGHUP: the runtime takes the sandbox and its cgroup
+# down, and dies of the signal.
+for sig in TERM INT HUP; do
+  marker="lrsig$sig$$"
+  ( echo "<exec sleep 1000 $marker>"; sleep 60 ) | lr "$ws" >/dev/null 2>&1 &
+  for _ in $(seq 100); do pgrep -f "sleep 1000 $marker" >/dev/null && break; sleep 0.05; done
+  lrpid=$(pgrep -f "llm-runtime --root $ws --no-audit" | head -1)
+  kill -"$sig" "$lrpid"
+  for _ in $(seq 100); do kill -0 "$lrpid" 2>/dev/null || break; sleep 0.05; done
+  check "SIG$sig: the runtime exits" sh -c "! kill -0 $lrpid 2>/dev/null"
+  check "SIG$sig: no sandbox process left" sh -c "! pgrep -f '^sleep 1000 $marker' >/dev/null"
+  check "SIG$sig: no cgroup left" test -z "$(leftover_cgroups)"
+  pkill -f "sleep 60" -P $$ 2>/dev/null || true
+done
+wait 2>/dev/null || true
+
 # Fail fast, with the cause and the fix, when the sandbox cannot be made.
 out=$(echo '<exec true>' | lr "$ws" --rootfs /nonexistent-rootfs 2>&1); rc=$?
 check "bad --rootfs exits 1" test "$rc" -eq 1

@@ -289,6 +289,56 @@ int lr_config_set(lr_config_t *cfg, const char *key_in, const char *value, lr_er
         return 0;
 }
 
+/* ---- the workspace's own config file ----
+ *
+ * The sandbox can write llm-runtime.config.yaml in its workspace, so that
+ * file is untrusted input from the model.  It may choose output options and
+ * lower limits, never raise them, and never touch keys that reach outside
+ * the sandbox: `output`/`audit_log` would make the host write any file the
+ * user can write (.bashrc: code execution), `rootfs` could expose the whole
+ * host, and `cgroup`, `audit`, `sandbox_uid` would weaken the boundary. */
+static const char *const lowerable_keys[] = {
+        "max_size",  "max_write_size", "exec_timeout", "exec_memory", "exec_cpu",
+        "exec_pids", "tmpfs_size",     "output_limit", "open_files",  "exec_file_size",
+};
+
+static int set_restricted(lr_config_t *cfg, const char *key_in, const char *value, lr_error_t *err)
+{
+        char key[64];
+        size_t i;
+        for (i = 0; key_in[i] && i + 1 < sizeof key; i++)
+                key[i] = key_in[i] == '-' ? '_' : key_in[i];
+        key[i] = '\0';
+        if (!strcmp(key, "json") || !strcmp(key, "verbose"))
+                return lr_config_set(cfg, key, value, err);
+        const struct key *k = find_key(key);
+        bool lowerable = false;
+        for (size_t j = 0; j < ARRAY_SIZE(lowerable_keys); j++)
+                lowerable |= strcmp(key, lowerable_keys[j]) == 0;
+        if (!k || is_removed_key(key))
+                return lr_config_set(cfg, key, value, err); /* its own error */
+        if (!lowerable)
+                return lr_error_set(err, LR_E_CONFIG, 0,
+                                    "'%s' is not allowed in the workspace's config file (the "
+                                    "sandbox can write that file); set it in "
+                                    "~/.config/llm-runtime/%s, with --config, or as a flag",
+                                    key_in, CONFIG_NAME);
+        /* Numeric keys only: a shallow copy is safe, no string is touched. */
+        lr_config_t tmp = *cfg;
+        if (lr_config_set(&tmp, key, value, err) < 0)
+                return -1;
+        const char *a = (const char *)cfg + k->off, *b = (const char *)&tmp + k->off;
+        bool raises = k->kind == K_CPU ? *(const double *)b > *(const double *)a
+                                       : *(const uint64_t *)b > *(const uint64_t *)a;
+        if (raises)
+                return lr_error_set(err, LR_E_CONFIG, 0,
+                                    "'%s: %s' would raise a limit; the workspace's config file "
+                                    "can only lower limits (the sandbox can write that file)",
+                                    key_in, value);
+        memcpy((char *)cfg + k->off, b, k->kind == K_CPU ? sizeof(double) : sizeof(uint64_t));
+        return 0;
+}
+
 /* ---- YAML ---- */
 
 typedef struct {
@@ -355,7 +405,7 @@ static int load_env_map(lr_config_t *cfg, yctx_t *y, lr_error_t *err)
         }
 }
 
-int lr_config_load_file(lr_config_t *cfg, const char *path, lr_error_t *err)
+static int load_file(lr_config_t *cfg, const char *path, bool restricted, lr_error_t *err)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         struct stat st;
@@ -440,7 +490,8 @@ int lr_config_load_file(lr_config_t *cfg, const char *path, lr_error_t *err)
                         lr_error_wrap(err, "%s:%zu", path, line);
                         goto out;
                 }
-                if (lr_config_set(cfg, key, yscalar(&y), err) < 0) {
+                if ((restricted ? set_restricted(cfg, key, yscalar(&y), err)
+                                : lr_config_set(cfg, key, yscalar(&y), err)) < 0) {
                         lr_error_wrap(err, "%s:%zu", path, line);
                         goto out;
                 }
@@ -463,9 +514,22 @@ out:
         free(seen);
         free(data);
         if (r == 0) {
-                set_str(&cfg->config_path, path);
+                char *both = cfg->config_path ? lr_xasprintf("%s, %s", cfg->config_path, path)
+                                              : lr_xstrdup(path);
+                free(cfg->config_path);
+                cfg->config_path = both;
         }
         return r;
+}
+
+int lr_config_load_file(lr_config_t *cfg, const char *path, lr_error_t *err)
+{
+        return load_file(cfg, path, false, err);
+}
+
+int lr_config_load_workspace_file(lr_config_t *cfg, const char *path, lr_error_t *err)
+{
+        return load_file(cfg, path, true, err);
 }
 
 int lr_config_load(lr_config_t *cfg, const char *workspace, const char *explicit_path,
@@ -475,19 +539,18 @@ int lr_config_load(lr_config_t *cfg, const char *workspace, const char *explicit
                 return lr_config_load_file(cfg, explicit_path, err);
 
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", workspace, CONFIG_NAME);
-        if (access(path, F_OK) == 0)
-                return lr_config_load_file(cfg, path, err);
-
         const char *xdg = getenv("XDG_CONFIG_HOME");
         const char *home = getenv("HOME");
+        path[0] = '\0';
         if (xdg && *xdg == '/')
                 snprintf(path, sizeof path, "%s/llm-runtime/%s", xdg, CONFIG_NAME);
         else if (home && *home)
                 snprintf(path, sizeof path, "%s/.config/llm-runtime/%s", home, CONFIG_NAME);
-        else
-                return 0;
+        if (path[0] && access(path, F_OK) == 0 && lr_config_load_file(cfg, path, err) < 0)
+                return -1;
+
+        snprintf(path, sizeof path, "%s/%s", workspace, CONFIG_NAME);
         if (access(path, F_OK) == 0)
-                return lr_config_load_file(cfg, path, err);
+                return lr_config_load_workspace_file(cfg, path, err);
         return 0;
 }

@@ -1,10 +1,12 @@
 /* config.h - runtime configuration: defaults, the YAML file, the flags.
  *
- * Precedence: built-in defaults < config file < command-line flags.
- * The config file is `llm-runtime.config.yaml`, looked up in the workspace
- * (--root) and then in $XDG_CONFIG_HOME/llm-runtime/ (default
- * ~/.config/llm-runtime/); --config FILE replaces the lookup.  Unknown keys
- * are errors, not warnings.
+ * Precedence: built-in defaults < the user's config file < the workspace's
+ * config file < command-line flags.  Both files are named
+ * `llm-runtime.config.yaml`: the user's in $XDG_CONFIG_HOME/llm-runtime/
+ * (default ~/.config/llm-runtime/), the workspace's at the root of --root.
+ * The sandbox can write the workspace's file, so it is untrusted: it may set
+ * output options and lower limits, nothing else.  --config FILE replaces
+ * the lookup and is trusted.  Unknown keys are errors, not warnings.
  */
 #ifndef LR_CONFIG_H
 #define LR_CONFIG_H
@@ -71,9 +73,13 @@ void lr_config_free(lr_config_t *cfg);
  * the file, line and key. */
 int lr_config_load_file(lr_config_t *cfg, const char *path, lr_error_t *err);
 
-/* Look up the config file (workspace, then user config dir) and load it if
- * found.  `explicit_path` (from --config) replaces the lookup and must exist.
- */
+/* Load the user's config file, then the workspace's (restricted), when
+ * they exist.  `explicit_path` (from --config) replaces the lookup and must
+ * exist. */
+/* Load a file the sandbox can write: only json, verbose and lowering a
+ * limit are accepted; anything else fails with LR_E_CONFIG. */
+int lr_config_load_workspace_file(lr_config_t *cfg, const char *path, lr_error_t *err);
+
 int lr_config_load(lr_config_t *cfg, const char *workspace, const char *explicit_path,
                    lr_error_t *err);
 

@@ -132,6 +132,30 @@ printf 'exec_timeout: 1s\nbogus_key: 1\n' | as_owner tee "$ws/llm-runtime.config
 out=$(echo '<exec true>' | lr "$ws" 2>&1); rc=$?
 check "unknown config key fails" test "$rc" -eq 1
 contains "unknown key is named" "$out" "bogus_key"
+# The workspace's config file is written by the sandbox: it may lower limits
+# but never raise them or reach the host (output, audit_log, rootfs...).
+rm -f "$ws/llm-runtime.config.yaml"
+out=$(echo '<write llm-runtime.config.yaml>output: /tmp/lr-pwned-by-config</write>' | lr "$ws")
+contains "the sandbox can write its workspace config" "$out" "WRITE SUCCESSFUL"
+out=$(echo '<exec true>' | lr "$ws" 2>&1); rc=$?
+check "workspace config may not redirect output to a host file" test "$rc" -eq 1
+check "no host file was written through the config" test ! -e /tmp/lr-pwned-by-config
+contains "the refusal says why" "$out" "sandbox can write that file"
+for bad in "audit_log: /tmp/lr-pwned-audit" "rootfs: /" "cgroup: off" "exec_memory: 64g" "exec_timeout: 1h"; do
+  printf '%s\n' "$bad" | as_owner tee "$ws/llm-runtime.config.yaml" >/dev/null
+  out=$(echo '<exec true>' | lr "$ws" 2>&1); rc=$?
+  check "workspace config refuses '$bad'" test "$rc" -eq 1
+done
+check "no audit log was written through the config" test ! -e /tmp/lr-pwned-audit
+# the user's config (trusted) can raise; the workspace's can then lower
+ucfg=$(mktemp -d /tmp/lr-xdg.XXXXXX); mkdir -p "$ucfg/llm-runtime"
+printf 'exec_timeout: 2m\nexec_memory: 1g\n' > "$ucfg/llm-runtime/llm-runtime.config.yaml"
+printf 'exec_timeout: 1s\n' | as_owner tee "$ws/llm-runtime.config.yaml" >/dev/null
+out=$(echo '<exec sleep 3>' | XDG_CONFIG_HOME="$ucfg" lr "$ws" --verbose 2>&1)
+contains "user and workspace configs are both loaded" "$out" "llm-runtime.config.yaml, $ws/llm-runtime.config.yaml"
+contains "the user's config raises memory" "$out" "1.0 GiB"
+contains "the workspace's config lowers the timeout" "$out" "EXEC_TIMEOUT"
+rm -rf "$ucfg"
 rm -f "$ws/llm-runtime.config.yaml"
 
 # audit log: JSON lines with the operations, outside the workspace

@@ -247,6 +247,46 @@ static void lookup_order(void **state)
         rmdir(ws);
 }
 
+/* The workspace's own file is written by the sandbox: lower-only limits. */
+static void workspace_file_is_restricted(void **state)
+{
+        (void)state;
+        struct {
+                const char *yaml;
+                int ok;
+        } t[] = {
+                { "exec_timeout: 5s\nexec_memory: 128m\nexec_cpu: 0.5\njson: true\n", 1 },
+                { "env:\n  A: b\n", 1 },
+                { "exec_timeout: 30s\n", 1 },   /* equal to the default: not a raise */
+                { "exec_timeout: 31s\n", 0 },
+                { "exec_memory: 1g\n", 0 },
+                { "exec_cpu: 2\n", 0 },
+                { "output: /tmp/x\n", 0 },
+                { "input: /etc/shadow\n", 0 },
+                { "audit_log: /tmp/x\n", 0 },
+                { "audit: false\n", 0 },
+                { "rootfs: /\n", 0 },
+                { "cgroup: off\n", 0 },
+                { "sandbox_uid: 5\n", 0 },
+                { "backend: native\n", 0 },
+                { "root: /\n", 0 },
+        };
+        for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+                char *p = write_tmp(t[i].yaml);
+                lr_config_t c;
+                lr_error_t e = { 0 };
+                lr_config_defaults(&c);
+                int r = lr_config_load_workspace_file(&c, p, &e);
+                if ((r == 0) != t[i].ok)
+                        fail_msg("workspace config '%s': got %d (%s)", t[i].yaml, r, e.msg);
+                if (!t[i].ok && !strstr(e.msg, "sandbox can write that file"))
+                        fail_msg("workspace config '%s': message '%s'", t[i].yaml, e.msg);
+                unlink(p);
+                free(p);
+                lr_config_free(&c);
+        }
+}
+
 /* The shipped example must always load, so it cannot drift from the keys. */
 static void example_file_loads(void **state)
 {
@@ -279,6 +319,7 @@ int main(void)
                 cmocka_unit_test(flags_parse_and_override), cmocka_unit_test(flag_errors),
                 cmocka_unit_test(help_lists_every_option),  cmocka_unit_test(lookup_order),
                 cmocka_unit_test(example_file_loads),
+                cmocka_unit_test(workspace_file_is_restricted),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

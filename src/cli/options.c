@@ -257,8 +257,9 @@ void lr_cli_usage(FILE *f)
                 "  --version                  show the version\n"
                 "\n"
                 "Sizes take k, m, g suffixes (binary); durations take ms, s, m, h.\n"
-                "Config: llm-runtime.config.yaml in the workspace, else\n"
-                "$XDG_CONFIG_HOME/llm-runtime/llm-runtime.config.yaml; keys are the option\n"
-                "names with '_' for '-' (exec_timeout: 30s).  Flags override the file.\n");
+                "Config: $XDG_CONFIG_HOME/llm-runtime/llm-runtime.config.yaml, then the\n"
+                "workspace's llm-runtime.config.yaml (which may only lower limits: the\n"
+                "sandbox can write it).  Keys are the option names with '_' for '-'\n"
+                "(exec_timeout: 30s).  Flags override files.\n");
         lr_config_free(&d);
 }

@@ -4,6 +4,7 @@
  * crash, a failure always carries LR_E_CONFIG and a message, and the
  * restricted load never raises a limit above the defaults. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>

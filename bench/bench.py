@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""What a tool call costs, measured in one run on one machine.
+
+    bench/run.sh            full run: results in bench/results/, chart included
+    bench/run.sh --quick    a few repetitions (what the test suite runs)
+
+Every figure is a median and p95 over repetitions, with its ratio to a bare
+/bin/true spawn measured in the same run.  Peers that are not installed
+(bwrap, docker) are reported as "not measured" with the reason, never
+guessed.  Timing lives here, never in pass/fail tests.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def measure(fn, reps, warmup=2):
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def spawn_true():
+    # posix_spawn + waitpid: the cheapest way to run a program from here.
+    pid = os.posix_spawn("/bin/true", ["true"], {})
+    os.waitpid(pid, 0)
+
+
+class Runtime:
+    def __init__(self, binary, ws):
+        self.cmd = [binary, "--root", ws, "--no-audit"]
+
+    def run(self, reply, extra=()):
+        p = subprocess.run(self.cmd + list(extra), input=reply, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        if p.returncode != 0 or b"=== ERROR" in p.stdout:
+            raise SystemExit("llm-runtime failed:\n" + p.stderr.decode() + p.stdout.decode()[-2000:])
+        return p
+
+
+def vmhwm(pid):
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def peak_rss_kib(rt):
+    """Peak RSS (VmHWM) of the runtime and of the agent (PID 1 of the
+    sandbox), read from /proc after a session of opens, writes and execs,
+    while a last command holds the session open."""
+    p = subprocess.Popen(rt.cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    work = (b"<write w.txt>" + b"x" * 65536 + b"</write>\n<open w.txt>\n<exec seq 1 100000>\n") * 5
+    p.stdin.write(work + b"<exec sleep 2>\n")
+    p.stdin.flush()
+    time.sleep(1.0)
+    runtime = vmhwm(p.pid)
+    agent = None
+    try:
+        kids = open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()
+    except OSError:
+        kids = []
+    for k in kids:
+        agent = vmhwm(k)
+    p.stdin.close()
+    p.wait()
+    return runtime, agent
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="few repetitions, for the test suite")
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "llm-runtime"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    a = ap.parse_args()
+    reps = 3 if a.quick else 40
+    os.makedirs(a.out, exist_ok=True)
+
+    ws = tempfile.mkdtemp(prefix="lr-bench-")
+    if os.geteuid() == 0:
+        os.chown(ws, 1000, 1000)
+    rt = Runtime(a.bin, ws)
+    rows = []   # (group, name, seconds list or None, note)
+
+    def add(group, name, xs, note=""):
+        rows.append((group, name, xs, note))
+
+    # --- spawn baseline
+    base = measure(spawn_true, reps * 5)
+    add("baseline", "bare `/bin/true` spawn (posix_spawn + wait)", base)
+
+    # --- cold: sandbox create + true + teardown
+    add("cold", "llm-runtime native: new sandbox + `true` + teardown",
+        measure(lambda: rt.run(b"<exec true>\n"), reps))
+    bwrap = shutil.which("bwrap")
+    if bwrap:
+        args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+                "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+                "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "true"]
+        if subprocess.run(args).returncode == 0:
+            add("cold", "`bwrap --unshare-all` + `true` (Debian bubblewrap)",
+                measure(lambda: subprocess.run(args), reps))
+        else:
+            add("cold", "`bwrap --unshare-all`", None, "bwrap failed to start here")
+    else:
+        add("cold", "`bwrap --unshare-all`", None, "bubblewrap not installed")
+    add("cold", "llm-runtime docker backend / `docker run --rm`", None,
+        "docker backend not built yet (issue 3)")
+
+    # --- warm: marginal cost of one more command in a running session
+    n = 20 if a.quick else 200
+    one = statistics.median(measure(lambda: rt.run(b"<exec true>\n"), reps))
+    many = measure(lambda: rt.run(b"<exec true>\n" * n), max(3, reps // 4))
+    add("warm", f"llm-runtime native: `<exec true>` in a running session (marginal, {n} per session)",
+        [(m - one) / (n - 1) for m in many])
+    add("warm", "docker backend agent / `docker exec`", None, "docker backend not built yet (issue 3)")
+
+    # --- file round trips: <write> then <open> of the same file, in a session
+    for size, label in ((1024, "1 KiB"), (1 << 20, "1 MiB")):
+        data = b"x" * size
+        k = 10 if a.quick else 50
+        pair = b"<write f.bin>" + data + b"</write>\n<open f.bin>\n"
+        many = measure(lambda: rt.run(pair * k, ("--max-size", "2m", "--max-write-size", "2m")),
+                       max(3, reps // 4))
+        add("files", f"llm-runtime: write + open {label} (marginal per round trip)",
+            [(m - one) / k for m in many])
+        src = os.path.join(ws, "host-src.bin")
+        with open(src, "wb") as f:
+            f.write(data)
+        dst = os.path.join(ws, "host-dst.bin")
+        add("files", f"host `cp` + `cat` {label}",
+            measure(lambda: (subprocess.run(["cp", src, dst]),
+                             subprocess.run(["cat", dst], stdout=subprocess.DEVNULL)), reps))
+
+    # --- a pipe-mode session of 100 mixed commands
+    mixed = []
+    for i in range(25):
+        mixed += [f"<write d/f{i}.txt>line {i}\n</write>", f"<open d/f{i}.txt>",
+                  f"<exec grep -c line d/f{i}.txt>", "<exec ls d>"]
+    mixed_reply = ("Working on it.\n" + "\n".join(mixed) + "\n").encode()
+    add("session", "pipe-mode session of 100 mixed commands (total)",
+        measure(lambda: rt.run(mixed_reply), max(3, reps // 4)))
+
+    add("mcp", "MCP tool calls over one stdio connection", None,
+        "server mode not built yet (issue 4)")
+
+    # --- memory
+    rss, agent = peak_rss_kib(rt)
+
+    shutil.rmtree(ws, ignore_errors=True)
+
+    # --- report
+    b = statistics.median(base)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    machine = (f"{platform.node() or 'host'}: {cpu}, {os.cpu_count()} cores, "
+               f"Linux {platform.release()}, {stamp}")
+    lines = [f"Measured on {machine}; {reps} repetitions per figure"
+             + (" (quick mode)" if a.quick else "") + ".", "",
+             "| group | measure | median | p95 | × bare spawn |", "|---|---|---|---|---|"]
+    data = []
+    for group, name, xs, note in rows:
+        if xs is None:
+            lines.append(f"| {group} | {name} | — | — | not measured: {note} |")
+            continue
+        med, p95 = statistics.median(xs), pct(xs, 95)
+        lines.append(f"| {group} | {name} | {med * 1e3:.3f} ms | {p95 * 1e3:.3f} ms | {med / b:.2f}× |")
+        data.append({"group": group, "name": name, "median_ms": med * 1e3, "p95_ms": p95 * 1e3,
+                     "ratio": med / b})
+    fmt = lambda k: f"{k / 1024:.1f} MiB" if k else "not observed"
+    lines += ["", f"Peak RSS (VmHWM): runtime {fmt(rss)}; agent (PID 1 in the sandbox) {fmt(agent)}."]
+    table = "\n".join(lines) + "\n"
+    md = os.path.join(a.out, "quick.md" if a.quick else "latest.md")
+    with open(md, "w") as f:
+        f.write(table)
+    with open(os.path.splitext(md)[0] + ".json", "w") as f:
+        json.dump({"machine": machine, "reps": reps, "rows": data,
+                   "rss_kib": rss, "agent_rss_kib": agent}, f, indent=1)
+    print(table)
+
+    if not a.quick and shutil.which("gnuplot"):
+        dat = os.path.join(a.out, "latest.dat")
+        with open(dat, "w") as f:
+            for i, d in enumerate(data):
+                short = d["name"].split(":")[0].split("(")[0].replace("`", "").strip()[:38]
+                f.write(f'{i} "{d["group"]}: {short}" {d["median_ms"]:.4f}\n')
+        png = os.path.join(a.out, "latest.png")
+        script = f"""
+set terminal pngcairo size 1100,{200 + 34 * len(data)} font ",10"
+set output "{png}"
+set title "llm-runtime: cost per operation (median ms, log scale) — {stamp}"
+set style fill solid 0.8
+set logscale x
+set xlabel "milliseconds"
+set yrange [-1:{len(data)}]
+set ytics nomirror
+set grid xtics
+unset key
+plot "{dat}" using 3:1:(0.001):3:($1-0.35):($1+0.35):ytic(2) with boxxyerror lc rgb "#3b6ea8", \\
+     "{dat}" using 3:1:(sprintf(" %.3f", $3)) with labels left offset 0.5,0
+"""
+        r = subprocess.run(["gnuplot"], input=script.encode(), stderr=subprocess.PIPE)
+        if r.returncode != 0:
+            print("gnuplot failed:", r.stderr.decode(), file=sys.stderr)
+        else:
+            print(f"chart: {png}")
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -214,7 +215,7 @@ def main():
         dat = os.path.join(a.out, "latest.dat")
         with open(dat, "w") as f:
             for i, d in enumerate(data):
-                short = d["name"].split(":")[0].split("(")[0].replace("`", "").strip()[:38]
+                short = re.sub(r"\s*\(.*?\)", "", d["name"]).replace("`", "").strip()[:52]
                 f.write(f'{i} "{d["group"]}: {short}" {d["median_ms"]:.4f}\n')
         png = os.path.join(a.out, "latest.png")
         script = f"""
@@ -224,6 +225,7 @@ set title "llm-runtime: cost per operation (median ms, log scale) — {stamp}"
 set style fill solid 0.8
 set logscale x
 set xlabel "milliseconds"
+set xrange [0.1:*]
 set yrange [-1:{len(data)}]
 set ytics nomirror
 set grid xtics

@@ -30,6 +30,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/mount.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -302,6 +303,21 @@ static int remount_tree_ro(const char *prefix, unsigned long add)
         return r;
 }
 
+static int make_tree_ro(void)
+{
+        struct mount_attr attr = {
+                .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        };
+        if (syscall(SYS_mount_setattr, AT_FDCWD, ".", AT_RECURSIVE, &attr, sizeof attr) == 0)
+                return 0;
+        if (errno != ENOSYS)
+                return -1;
+        if (remount_tree_ro("/tmp", MS_NOSUID | MS_NODEV) < 0)
+                return -1;
+        return mount(NULL, ".", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                     NULL);
+}
+
 static int touch(const char *path)
 {
         int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -407,8 +423,16 @@ int mount_child_setup(const lr_mount_plan_t *p, const char **step)
                      write_file("etc/hosts", "127.0.0.1\tlocalhost sandbox\n::1\tlocalhost\n"));
                 STEP("write /etc/hostname", write_file("etc/hostname", "sandbox\n"));
         }
-        /* All system binds read-only (submounts included). */
-        STEP("remount system dirs read-only", remount_tree_ro("/tmp", MS_NOSUID | MS_NODEV));
+        /* Mount points for what comes after the tree turns read-only. */
+        STEP("mkdir /workspace", mkdir("workspace", 0755));
+        STEP("mkdir /tmp", mkdir("tmp", 01777));
+        STEP("mkdir /dev", mkdir("dev", 0755));
+        STEP("mkdir /proc", mkdir("proc", 0555));
+        /* Everything bound so far (submounts included) and the root itself
+         * become read-only, nosuid, nodev.  mount_setattr(AT_RECURSIVE)
+         * does the whole tree in one call; older kernels get a remount per
+         * mount. */
+        STEP("make the root read-only", make_tree_ro());
         /* Never expose TLS private keys even though /etc/ssl is allowed. */
         if (access("etc/ssl/private", F_OK) == 0)
                 STEP("mask /etc/ssl/private",
@@ -416,17 +440,14 @@ int mount_child_setup(const lr_mount_plan_t *p, const char **step)
                            MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0755"));
 
         /* The workspace: the one read-write bind. */
-        STEP("mkdir /workspace", mkdir("workspace", 0755));
         fd_path(p->ws_fd, src, sizeof src);
         STEP("bind workspace", mount(src, "workspace", NULL, MS_BIND | MS_REC, NULL));
         STEP("remount workspace nosuid,nodev", remount("workspace", MS_NOSUID | MS_NODEV));
 
-        STEP("mkdir /tmp", mkdir("tmp", 01777));
         STEP("mount /tmp", mount("tmpfs", "tmp", "tmpfs", MS_NOSUID | MS_NODEV, p->tmp_opts));
 
         /* /dev: just the harmless nodes, as binds of the host's (mknod is
          * impossible in a user namespace, and rightly so). */
-        STEP("mkdir /dev", mkdir("dev", 0755));
         STEP("mount /dev", mount("tmpfs", "dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
                                  "mode=0755,size=64k,nr_inodes=64"));
         for (size_t i = 0; i < 5; i++) {
@@ -450,7 +471,6 @@ int mount_child_setup(const lr_mount_plan_t *p, const char **step)
         /* A fresh procfs for our PID namespace.  hidepid=invisible hides
          * processes the viewer may not ptrace, which includes the
          * non-dumpable agent (PID 1). */
-        STEP("mkdir /proc", mkdir("proc", 0555));
         if (mount("proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible") <
             0)
                 STEP("mount /proc", mount("proc", "proc", "proc",

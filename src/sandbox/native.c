@@ -7,19 +7,20 @@
  * clone(NEWUSER|NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS): the child is PID 1 of
  * the new PID namespace and waits on the sync pipe.
  *
- * Host side (after clone): attach the child to the cgroup, write its id
- * maps, release it, then wait for its report: EOF means it reached the
- * agent, a record means a step failed (step name + errno).
+ * Host side (after clone): write the child's id maps and release it
+ * ("g"), attach it to the cgroup while it builds its mounts, release it
+ * again ("c"), then wait for its report: EOF means it reached the agent, a
+ * record means a step failed (step name + errno).
  *
  * Child side, in this order (each step's reason is at the step):
  *   0. open the mount sources     mount.c, with the caller's credentials
  *   1. switch to the sandbox uid  userns.c; capabilities in the new user
  *                                 namespace are kept until step 6
- *   2. unshare(CLONE_NEWCGROUP)   after the cgroup attach, so its root is
- *                                 the sandbox's own cgroup
- *   3. sethostname                UTS namespace
- *   4. mounts + pivot_root        mount.c
- *   5. loopback up                net.c
+ *   2. sethostname                UTS namespace
+ *   3. mounts + pivot_root        mount.c
+ *   4. loopback up                net.c
+ *   5. wait for "c" (cgroup attached), then unshare(CLONE_NEWCGROUP), so
+ *      the namespace's root is the sandbox's own cgroup
  *   6. drop every capability      caps.c
  *   7. parent-death signal, not dumpable, no_new_privs
  *   8. setsid, fds 0-2 to /dev/null, close every other fd but the channel
@@ -90,11 +91,10 @@ static __attribute__((noreturn)) void child_main(const child_ctx_t *c)
         char go;
         const char *step = NULL;
 
-        /* Wait until the host has attached us to the cgroup and written our
-         * id maps.  EOF means the host gave up. */
+        /* Wait until the host has written our id maps.  EOF means the host
+         * gave up. */
         if (read(c->sync_fd, &go, 1) != 1)
                 _exit(1);
-        close(c->sync_fd);
 
         /* Open the mount sources while we still have the caller's
          * credentials: a root caller may sandbox a workspace or image under
@@ -106,11 +106,18 @@ static __attribute__((noreturn)) void child_main(const child_ctx_t *c)
          * "leaving root" rule fires), and files we create on the tmpfs
          * mounts below need an owner that is mapped in this namespace. */
         CHILD_STEP("switch to the sandbox user", userns_child_switch(c->map));
-        CHILD_STEP("unshare cgroup namespace", unshare(CLONE_NEWCGROUP));
         CHILD_STEP("sethostname", sethostname("sandbox", 7));
         if (mount_child_setup(c->mounts, &step) < 0)
                 child_fail(c->report_fd, step);
         CHILD_STEP("bring up loopback", net_child_loopback_up());
+        /* The host moves us into the sandbox cgroup while we build the
+         * mounts (a v1 attach waits for an RCU grace period, milliseconds
+         * we would otherwise add to every session).  Nothing of the model's
+         * runs before this second byte: we wait for it here. */
+        if (read(c->sync_fd, &go, 1) != 1)
+                _exit(1);
+        close(c->sync_fd);
+        CHILD_STEP("unshare cgroup namespace", unshare(CLONE_NEWCGROUP));
         CHILD_STEP("drop capabilities", caps_child_drop_all());
         /* Credentials changed above; these flags are reset by credential
          * changes, so they come after. */
@@ -315,11 +322,17 @@ int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_
         sv[1] = lr_close(sv[1]);
         sb->chan = TAKE_FD(sv[0]);
 
-        if (sb->cg && cgroup_parent_attach(sb->cg, pid, err) < 0)
-                goto out;
         if (userns_parent_write_maps(pid, &map, err) < 0)
                 goto out;
         if (lr_write_full(sync[1], "g", 1) < 0) {
+                lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno, "cannot start the sandbox");
+                goto out;
+        }
+        /* Attach to the cgroup while the child builds its mounts; it waits
+         * for the second byte before anything else runs in it. */
+        if (sb->cg && cgroup_parent_attach(sb->cg, pid, err) < 0)
+                goto out;
+        if (lr_write_full(sync[1], "c", 1) < 0) {
                 lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno, "cannot start the sandbox");
                 goto out;
         }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,6 +136,69 @@ static int signalfd_chld(void)
         return sfd;
 }
 
+/* Fast path: a command that is a plain list of words (no quoting,
+ * expansion, redirection, globbing or shell syntax) runs without the shell,
+ * saving an exec.  Anything else, or a first word that is a shell builtin
+ * or not found on PATH, goes through /bin/sh -c as written. */
+#define MAX_WORDS 64
+
+static bool simple_words(char *buf, char **argv)
+{
+        static const char *const builtins[] = {
+                "cd", "export", "set", "unset", "exit", "exec", "alias", "source", ".",
+                "eval", "readonly", "shift", "trap", "ulimit", "umask", "wait", "read",
+                "return", "break", "continue", "local", "type", "command", "hash", "times",
+                "getopts", "jobs", "fg", "bg", ":", "unalias", "let", "declare", "typeset",
+        };
+        for (const char *p = buf; *p; p++) {
+                unsigned char c = (unsigned char)*p;
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      strchr(" _-./=:,+@%", c)))
+                        return false;
+        }
+        int n = 0;
+        for (char *t = strtok(buf, " "); t; t = strtok(NULL, " ")) {
+                if (n == MAX_WORDS)
+                        return false;
+                argv[n++] = t;
+        }
+        argv[n] = NULL;
+        if (n == 0 || strchr(argv[0], '='))
+                return false; /* empty, or VAR=value assignments */
+        for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+                if (strcmp(argv[0], builtins[i]) == 0)
+                        return false;
+        return true;
+}
+
+/* execve() the words directly, searching PATH from the command's own
+ * environment; returns only if nothing was found. */
+static void exec_words(lr_agent_t *a, char **argv)
+{
+        if (strchr(argv[0], '/')) {
+                execve(argv[0], argv, a->envp);
+                return;
+        }
+        const char *path = "/usr/local/bin:/usr/bin:/bin";
+        for (char **e = a->envp; *e; e++)
+                if (strncmp(*e, "PATH=", 5) == 0)
+                        path = *e + 5;
+        char full[4096];
+        for (const char *d = path; *d;) {
+                const char *end = strchr(d, ':');
+                size_t dl = end ? (size_t)(end - d) : strlen(d);
+                if (dl > 0 && dl + strlen(argv[0]) + 2 < sizeof full) {
+                        memcpy(full, d, dl);
+                        full[dl] = '/';
+                        memcpy(full + dl + 1, argv[0], strlen(argv[0]) + 1);
+                        execve(full, argv, a->envp);
+                }
+                if (!end)
+                        break;
+                d = end + 1;
+        }
+}
+
 static __attribute__((noreturn)) void child_exec(lr_agent_t *a, const char *cmd, int in_fd,
                                                  int out_fd, int err_fd, int report_fd)
 {
@@ -181,6 +245,13 @@ static __attribute__((noreturn)) void child_exec(lr_agent_t *a, const char *cmd,
                                 close(fd);
         }
 
+        if (strlen(cmd) < 4096) {
+                char words[4096];
+                char *wargv[MAX_WORDS + 1];
+                memcpy(words, cmd, strlen(cmd) + 1);
+                if (simple_words(words, wargv))
+                        exec_words(a, wargv); /* returns only if not found */
+        }
         char *argv[] = { "sh", "-c", (char *)cmd, NULL };
         execve(a->shell, argv, a->envp);
 fail:;

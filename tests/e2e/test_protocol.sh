@@ -63,6 +63,17 @@ contains "exec block passes stdin" "$out" "3"
 out=$(printf '<exec>\nfor i in 1 2; do\n  echo "loop $i"\ndone\n</exec>\n' | lr "$ws")
 contains "exec block runs a multi-line script" "$out" "loop 2"
 
+# plain word lists skip the shell; anything the shell must do still works
+out=$(printf '<exec nosuchcmd arg>\n<exec cd /tmp>\n<exec FOO=bar printenv FOO>\n<exec printenv HOME>\n' | lr "$ws" --json)
+check "fast path keeps shell semantics (127, builtins, assignments, PATH)" python3 -c "
+import json,sys
+o=[json.loads(l) for l in sys.argv[1].strip().split('\n')]
+assert o[0]['exit_code']==127 and 'not found' in o[0]['stderr'], o[0]
+assert o[1]['ok'], o[1]
+assert o[2]['stdout']=='bar\n', o[2]
+assert o[3]['stdout']=='/workspace\n', o[3]
+" "$out"
+
 # a failed exec shows stdout and stderr
 out=$(echo '<exec echo to-out; echo to-err >&2; exit 3>' | lr "$ws")
 contains "failed exec is EXEC_FAILED" "$out" "=== ERROR: EXEC_FAILED ==="

@@ -151,6 +151,10 @@ static __attribute__((noreturn)) void child_main(const child_ctx_t *c)
                 for (int fd = CHAN_FD + 1; fd < 65536; fd++)
                         close(fd);
         }
+        /* The agent is a fork of the runtime and still holds the caller's
+         * environment; commands get their own allowlisted envp, and the
+         * agent needs none of it. */
+        clearenv();
         _exit(lr_agent_main(CHAN_FD));
 }
 

@@ -56,9 +56,18 @@ contains "T9 AF_UNIX still works" "$out" "AF_UNIX ALLOWED"
 # T17: terminal injection; run with the caller's terminal if there is one
 out=$(run "./probe tty")
 lacks "T17 TIOCSTI/TIOCLINUX/tty blocked" "$out" "REACHED"
-if [ -t 0 ]; then
-  out=$(echo '<exec ./probe tty>' | "$LR_BIN" --root "$ws" --no-audit </dev/tty 2>&1 || true)
-  lacks "T17 with a real terminal on stdin" "$out" "REACHED"
+# ... and with a real terminal: script(1) gives the runtime a pty as its
+# controlling terminal and stdin, the way a user's shell would.
+if command -v script >/dev/null; then
+  echo '<exec ./probe tty; python3 -c "import fcntl,termios;[fcntl.ioctl(0,termios.TIOCSTI,bytes([c])) for c in b\"id\\n\"]" 2>&1 | tail -1; tty>' > "$ws.reply"
+  out=$(script -qec "'$LR_BIN' --root '$ws' --no-audit --input '$ws.reply'" /dev/null 2>&1 </dev/null || true)
+  rm -f "$ws.reply"
+  contains "T17 under a real terminal the command still runs" "$out" "TIOCSTI"
+  lacks "T17 under a real terminal nothing reaches it" "$out" "REACHED"
+  contains "T17 the command has no terminal" "$out" "not a tty"
+  lacks "T17 injected 'id' never ran in the caller's terminal" "$out" "uid=0(root)"
+else
+  ok "# SKIP T17 with a pty: script(1) not installed"
 fi
 
 # T10: the agent (PID 1) and ptrace

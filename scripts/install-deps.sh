@@ -4,7 +4,7 @@
 # it has something to install.  Needs root (or sudo).
 set -euo pipefail
 
-BUILD_PKGS=(build-essential meson ninja-build pkg-config libseccomp-dev libjansson-dev libyaml-dev)
+BUILD_PKGS=(build-essential meson ninja-build pkg-config libseccomp-dev libjansson-dev libyaml-dev libgit2-dev)
 TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev python3 procps)
 
 want=("${BUILD_PKGS[@]}")
@@ -13,6 +13,13 @@ if [ "${1:-}" = "--test" ]; then
 fi
 
 missing=()
+# The MCP client test runs the official TypeScript SDK on Node.js.  A
+# machine that already has node and npm (from any source) keeps them;
+# otherwise Debian's nodejs and npm are installed.
+if [ "${1:-}" = "--test" ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 for p in "${want[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")

@@ -11,6 +11,14 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh --test || exit 1
 
+# The MCP SDK client, pinned by tests/mcp/package-lock.json, from the npm
+# registry.  If this fails the MCP client test skips and says why.
+if [ ! -d tests/mcp/node_modules/@modelcontextprotocol/sdk ] ||
+   [ tests/mcp/package-lock.json -nt tests/mcp/node_modules/.package-lock.json ]; then
+  echo "=== npm ci (tests/mcp) ==="
+  npm ci --prefix tests/mcp --no-audit --no-fund --loglevel=error || echo "npm ci failed: the MCP SDK test will skip"
+fi
+
 summary_json() { # builddir -> "passed failed skipped", counting the checks inside each test
   python3 - "$1/meson-logs/testlog.json" <<'PY'
 import json, re, sys
@@ -78,7 +86,7 @@ if [ -z "${QUICK:-}" ]; then
       -Db_lundef=false >build-fuzz.setup.log 2>&1 || { cat build-fuzz.setup.log; broken=1; }
   fi
   if ninja -C build-fuzz >build-fuzz.build.log 2>&1; then
-    for fz in scanner wire config; do
+    for fz in scanner wire config rpc; do
       mkdir -p "build-fuzz/corpus-$fz"
       seeds=""
       [ -d "tests/fuzz/corpus/$fz" ] && seeds="tests/fuzz/corpus/$fz"

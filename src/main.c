@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "cli/mcp.h"
 #include "cli/options.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -149,6 +151,7 @@ int main(int argc, char **argv)
                 status = 0;
                 goto out;
         }
+        bool mcp = cli.subcommand && strcmp(cli.subcommand, "mcp") == 0;
         if (cli.n_rest > 0) {
                 fprintf(stderr, "llm-runtime: unexpected argument '%s'\nTry 'llm-runtime --help'.\n",
                         cli.rest[0]);
@@ -191,7 +194,7 @@ int main(int argc, char **argv)
                 status = fail(&err);
                 goto out;
         }
-        if (cfg.verbose)
+        if (cfg.verbose || mcp) /* mcp: stdout is the protocol; say where we are on stderr */
                 print_config(&cfg, audit ? lr_audit_path(audit) : NULL,
                              lr_session_describe(session));
         if (audit) {
@@ -202,7 +205,8 @@ int main(int argc, char **argv)
                 lr_audit_write(audit, &rec, NULL);
         }
 
-        if (lr_pipe_run(&cfg, session, audit, in_fd, out_fd, &err) < 0)
+        if ((mcp ? lr_mcp_serve(&cfg, session, audit, in_fd, out_fd, &err)
+                 : lr_pipe_run(&cfg, session, audit, in_fd, out_fd, &err)) < 0)
                 status = fail(&err);
         else
                 status = 0;

@@ -114,6 +114,15 @@ int lr_agent_main(int chan)
                 case LR_MSG_WRITE:
                         lr_agent_do_write(&a, &v, &out);
                         break;
+                case LR_MSG_WALK:
+                        lr_agent_do_walk(&a, &v, &out);
+                        break;
+                case LR_MSG_MKDIR:
+                        lr_agent_do_mkdir(&a, &v, &out);
+                        break;
+                case LR_MSG_MOVE:
+                        lr_agent_do_move(&a, &v, &out);
+                        break;
                 case LR_MSG_SHUTDOWN:
                         goto done;
                 default:

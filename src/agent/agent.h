@@ -40,6 +40,12 @@ int lr_agent_main(int chan);
 void lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
 void lr_agent_do_write(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
 void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
+void lr_agent_do_walk(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
+void lr_agent_do_mkdir(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
+void lr_agent_do_move(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);
+
+/* Create every missing directory of `dir` (like mkdir -p). */
+int lr_mkdir_parents(const char *dir);
 
 /* Build an error RESULT in out. */
 void lr_agent_result_error(lr_buf_t *out, lr_code_t code, int errnum, const char *fmt, ...)

@@ -100,8 +100,7 @@ void lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
         lr_buf_free(&data);
 }
 
-/* Create every missing directory of `dir` (like mkdir -p). */
-static int mkdir_parents(const char *dir)
+int lr_mkdir_parents(const char *dir)
 {
         char buf[PATH_MAX];
         size_t len = strlen(dir);
@@ -332,7 +331,7 @@ void lr_agent_do_write(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
                                       path);
                 return;
         }
-        if (mkdir_parents(dir) < 0) {
+        if (lr_mkdir_parents(dir) < 0) {
                 result_errno(out, errno, "create parent directories", path);
                 return;
         }

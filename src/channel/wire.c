@@ -188,3 +188,60 @@ int lr_wire_get_str(const lr_msg_view_t *v, lr_tag_t tag, char **ret, lr_error_t
         *ret = lr_xstrndup(f->data, f->len);
         return 0;
 }
+
+static void put_le64(char *p, uint64_t v)
+{
+        for (int i = 0; i < 8; i++)
+                p[i] = (char)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const char *p)
+{
+        uint64_t v = 0;
+        for (int i = 7; i >= 0; i--)
+                v = v << 8 | (unsigned char)p[i];
+        return v;
+}
+
+void lr_entry_put(lr_buf_t *b, const lr_entry_t *e)
+{
+        char h[LR_ENTRY_FIXED];
+        h[0] = e->type;
+        put_le32(h + 1, e->mode);
+        put_le32(h + 5, e->uid);
+        put_le32(h + 9, e->gid);
+        put_le64(h + 13, e->size);
+        put_le64(h + 21, (uint64_t)e->mtime);
+        put_le64(h + 29, (uint64_t)e->atime);
+        put_le64(h + 37, (uint64_t)e->btime);
+        put_le16(h + 45, e->name_len);
+        lr_buf_append(b, h, sizeof h);
+        lr_buf_append(b, e->name, e->name_len);
+}
+
+int lr_entry_next(const char *data, size_t len, size_t *off, lr_entry_t *e, lr_error_t *err)
+{
+        if (*off == len)
+                return 0;
+        if (*off > len || len - *off < LR_ENTRY_FIXED)
+                return lr_error_set(err, LR_E_PROTOCOL, 0, "truncated directory entry");
+        const char *h = data + *off;
+        e->type = h[0];
+        if (e->type != 'f' && e->type != 'd' && e->type != 'l' && e->type != 'o')
+                return lr_error_set(err, LR_E_PROTOCOL, 0, "bad directory entry type");
+        e->mode = get_le32(h + 1);
+        e->uid = get_le32(h + 5);
+        e->gid = get_le32(h + 9);
+        e->size = get_le64(h + 13);
+        e->mtime = (int64_t)get_le64(h + 21);
+        e->atime = (int64_t)get_le64(h + 29);
+        e->btime = (int64_t)get_le64(h + 37);
+        e->name_len = get_le16(h + 45);
+        if (e->name_len > LR_ENTRY_MAX_NAME || len - *off - LR_ENTRY_FIXED < e->name_len)
+                return lr_error_set(err, LR_E_PROTOCOL, 0, "bad directory entry name length");
+        e->name = h + LR_ENTRY_FIXED;
+        if (memchr(e->name, '\0', e->name_len))
+                return lr_error_set(err, LR_E_PROTOCOL, 0, "NUL byte in directory entry name");
+        *off += LR_ENTRY_FIXED + e->name_len;
+        return 1;
+}

@@ -36,6 +36,9 @@ typedef enum {
         LR_MSG_OPEN = 3,     /* host -> agent */
         LR_MSG_WRITE = 4,    /* host -> agent */
         LR_MSG_SHUTDOWN = 5, /* host -> agent */
+        LR_MSG_WALK = 6,     /* host -> agent: stat a path, or list a tree */
+        LR_MSG_MKDIR = 7,    /* host -> agent: mkdir -p */
+        LR_MSG_MOVE = 8,     /* host -> agent: rename, never replacing */
         LR_MSG_HELLO = 64,   /* agent -> host: ready, after INIT */
         LR_MSG_RESULT = 65,  /* agent -> host: reply to EXEC/OPEN/WRITE */
 } lr_msg_t;
@@ -71,8 +74,44 @@ typedef enum {
         LR_T_GRACE_MS = 28,   /* init: SIGTERM-to-SIGKILL grace */
         LR_T_VERSION = 29,    /* hello: agent version string */
         LR_T_PID = 30,        /* hello: agent pid as seen inside */
+        LR_T_DEPTH = 31,      /* walk: 0 = stat the path itself, N = N levels */
+        LR_T_PATTERN = 32,    /* walk: glob; only matching entries are returned */
+        LR_T_EXCLUDE = 33,    /* walk: "glob\0glob\0..."; matches are skipped, not entered */
+        LR_T_DEST = 34,       /* move: destination path */
+        LR_T_TRUNCATED = 35,  /* walk: 1 if a limit cut the listing short */
         LR_T_MAX_TAG_
 } lr_tag_t;
+
+/* Walk results (LR_T_DATA of a WALK reply) are a sequence of entries:
+ *
+ *     u8  type      'f' file, 'd' directory, 'l' symlink, 'o' other
+ *     u32 mode      st_mode
+ *     u32 uid, gid  as seen inside the sandbox
+ *     u64 size
+ *     i64 mtime, atime, btime   seconds since the epoch; btime -1 if unknown
+ *     u16 name_len  then the name: the path relative to the walk's root
+ *                   ("" for the root itself), no NUL bytes
+ *
+ * The agent stops adding entries at LR_WALK_MAX_BYTES or at the requested
+ * count and sets LR_T_TRUNCATED. */
+#define LR_WALK_MAX_BYTES (8u << 20)
+#define LR_WALK_MAX_DEPTH 64
+#define LR_ENTRY_FIXED 47
+#define LR_ENTRY_MAX_NAME 4096
+
+typedef struct {
+        char type;
+        uint32_t mode, uid, gid;
+        uint64_t size;
+        int64_t mtime, atime, btime;
+        const char *name; /* not NUL-terminated */
+        uint16_t name_len;
+} lr_entry_t;
+
+void lr_entry_put(lr_buf_t *b, const lr_entry_t *e);
+/* Decode the entry at *off in data[0..len).  Returns 1 and advances *off,
+ * 0 at the end, or -1 (err set) for a malformed entry. */
+int lr_entry_next(const char *data, size_t len, size_t *off, lr_entry_t *e, lr_error_t *err);
 
 /* Encoder: build a frame in a buffer, then send it. */
 void lr_wire_begin(lr_buf_t *b, lr_msg_t type);

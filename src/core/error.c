@@ -24,6 +24,8 @@ const char *lr_code_name(lr_code_t code)
         case LR_E_PROTOCOL: return "PROTOCOL_ERROR";
         case LR_E_NO_SPACE: return "NO_SPACE";
         case LR_E_INTERNAL: return "INTERNAL_ERROR";
+        case LR_E_EXISTS: return "ALREADY_EXISTS";
+        case LR_E_DENIED: return "APPROVAL_DENIED";
         case LR_CODE_MAX_: break;
         }
         return "INTERNAL_ERROR";
@@ -50,6 +52,9 @@ lr_code_t lr_code_from_errno(int errnum)
                 return LR_E_INVALID;
         case ENXIO:
                 return LR_E_NOT_REGULAR;
+        case EEXIST:
+        case ENOTEMPTY:
+                return LR_E_EXISTS;
         default:
                 return LR_E_IO;
         }

@@ -31,6 +31,8 @@ typedef enum {
         LR_E_PROTOCOL = 14,           /* PROTOCOL_ERROR: the agent broke the wire format */
         LR_E_NO_SPACE = 15,           /* NO_SPACE: ENOSPC / EDQUOT / EFBIG */
         LR_E_INTERNAL = 16,           /* INTERNAL_ERROR */
+        LR_E_EXISTS = 17,             /* ALREADY_EXISTS: move onto an existing path */
+        LR_E_DENIED = 18,             /* APPROVAL_DENIED: the host policy refused the call */
         LR_CODE_MAX_
 } lr_code_t;
 

@@ -121,7 +121,7 @@ static void run_exec(pipe_ctx_t *c, const lr_cmd_t *cmd, lr_result_view_t *r)
         lr_exec_result_t res;
         lr_error_t err;
         if (lr_session_exec(c->session, cmd->arg, cmd->content, cmd->content_len,
-                            cmd->has_stdin, &res, &err) < 0) {
+                            cmd->has_stdin, 0, &res, &err) < 0) {
                 r->code = err.code == LR_E_PROTOCOL ? LR_E_PROTOCOL : LR_E_SANDBOX_UNAVAILABLE;
                 r->message = err.msg;
                 emit_result(c, r, NULL);

@@ -242,11 +242,15 @@ static int assemble_stream(const lr_msg_view_t *v, lr_tag_t thead, lr_tag_t ttai
 }
 
 int lr_session_exec(lr_session_t *s, const char *cmd, const char *stdin_data, size_t stdin_len,
-                    bool has_stdin, lr_exec_result_t *res, lr_error_t *err)
+                    bool has_stdin, uint64_t timeout_ms, lr_exec_result_t *res, lr_error_t *err)
 {
+        if (!s)
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0, "no sandbox session");
         const lr_config_t *cfg = s->cfg;
         lr_msg_view_t v;
         uint64_t x;
+        if (timeout_ms == 0 || timeout_ms > cfg->exec_timeout_ms)
+                timeout_ms = cfg->exec_timeout_ms;
 
         memset(res, 0, sizeof *res);
         lr_buf_init(&res->out, 0);
@@ -256,12 +260,12 @@ int lr_session_exec(lr_session_t *s, const char *cmd, const char *stdin_data, si
         lr_wire_put_str(&s->tx, LR_T_CMD, cmd);
         if (has_stdin)
                 lr_wire_put(&s->tx, LR_T_STDIN, stdin_data ? stdin_data : "", stdin_len);
-        lr_wire_put_u64(&s->tx, LR_T_TIMEOUT_MS, cfg->exec_timeout_ms);
+        lr_wire_put_u64(&s->tx, LR_T_TIMEOUT_MS, timeout_ms);
         lr_wire_put_u64(&s->tx, LR_T_OUTCAP, cfg->output_limit);
 
         uint64_t oom_before = s->sb ? lr_sandbox_oom_kills(s->sb) : 0;
         if (roundtrip(s, 2 * cfg->output_limit + SMALL_REPLY,
-                      cfg->exec_timeout_ms + GRACE_MS + WATCHDOG_SLACK_MS, &v, err) < 0)
+                      timeout_ms + GRACE_MS + WATCHDOG_SLACK_MS, &v, err) < 0)
                 return -1;
 
         res->code = (lr_code_t)lr_wire_u64_or(&v, LR_T_CODE, LR_E_PROTOCOL);
@@ -291,7 +295,7 @@ int lr_session_exec(lr_session_t *s, const char *cmd, const char *stdin_data, si
                 res->code = LR_E_EXEC_TIMEOUT;
                 res->exit_code = 124;
                 snprintf(res->message, sizeof res->message, "command timed out after %.3gs",
-                         (double)cfg->exec_timeout_ms / 1000.0);
+                         (double)timeout_ms / 1000.0);
         } else if (res->exit_code != 0) {
                 res->code = LR_E_EXEC_FAILED;
                 if (res->oom_killed)
@@ -312,6 +316,8 @@ bad:
 int lr_session_open_file(lr_session_t *s, const char *path, lr_open_result_t *res,
                          lr_error_t *err)
 {
+        if (!s)
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0, "no sandbox session");
         const lr_config_t *cfg = s->cfg;
         lr_msg_view_t v;
 
@@ -344,6 +350,8 @@ int lr_session_open_file(lr_session_t *s, const char *path, lr_open_result_t *re
 int lr_session_write_file(lr_session_t *s, const char *path, const char *data, size_t len,
                           lr_write_result_t *res, lr_error_t *err)
 {
+        if (!s)
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0, "no sandbox session");
         const lr_config_t *cfg = s->cfg;
         lr_msg_view_t v;
 
@@ -373,6 +381,122 @@ int lr_session_write_file(lr_session_t *s, const char *path, const char *data, s
                 return -1;
         }
         return 0;
+}
+
+/* A name from the agent must be a clean relative path: callers split it
+ * on '/' and print it. */
+static bool clean_relative(const char *n, size_t len)
+{
+        if (len == 0 || n[0] == '/' || n[len - 1] == '/')
+                return false;
+        for (size_t i = 0; i < len;) {
+                size_t j = i;
+                while (j < len && n[j] != '/')
+                        j++;
+                size_t l = j - i;
+                if (l == 0 || (l == 1 && n[i] == '.') || (l == 2 && n[i] == '.' && n[i + 1] == '.'))
+                        return false;
+                i = j + 1;
+        }
+        return true;
+}
+
+int lr_session_walk(lr_session_t *s, const char *path, unsigned depth, const char *pattern,
+                    const char *const *excludes, size_t nexcludes, uint64_t max_entries,
+                    lr_walk_result_t *res, lr_error_t *err)
+{
+        if (!s)
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0, "no sandbox session");
+        lr_msg_view_t v;
+        memset(res, 0, sizeof *res);
+        lr_buf_init(&res->data, 0);
+        if (depth > LR_WALK_MAX_DEPTH)
+                depth = LR_WALK_MAX_DEPTH;
+        lr_wire_begin(&s->tx, LR_MSG_WALK);
+        lr_wire_put_str(&s->tx, LR_T_PATH, path);
+        lr_wire_put_u64(&s->tx, LR_T_DEPTH, depth);
+        lr_wire_put_u64(&s->tx, LR_T_MAX, max_entries);
+        if (pattern)
+                lr_wire_put_str(&s->tx, LR_T_PATTERN, pattern);
+        if (nexcludes) {
+                lr_buf_t ex;
+                lr_buf_init(&ex, 0);
+                for (size_t i = 0; i < nexcludes; i++)
+                        lr_buf_append(&ex, excludes[i], strlen(excludes[i]) + 1);
+                lr_wire_put(&s->tx, LR_T_EXCLUDE, ex.data, ex.len);
+                lr_buf_free(&ex);
+        }
+        if (roundtrip(s, LR_WALK_MAX_BYTES + SMALL_REPLY, FILE_OP_TIMEOUT_MS, &v, err) < 0)
+                return -1;
+        res->code = (lr_code_t)lr_wire_u64_or(&v, LR_T_CODE, LR_E_PROTOCOL);
+        copy_message(&v, res->message, sizeof res->message);
+        if (res->code != LR_OK)
+                return 0;
+        const lr_field_t *d = &v.f[LR_T_DATA];
+        uint64_t trunc;
+        if (!d->present || d->len > LR_WALK_MAX_BYTES ||
+            get_u64_max(&v, LR_T_TRUNCATED, 1, &trunc, err) < 0)
+                goto bad;
+        res->truncated = trunc == 1;
+        size_t off = 0;
+        lr_entry_t e;
+        int r;
+        while ((r = lr_entry_next(d->data, d->len, &off, &e, err)) == 1) {
+                res->count++;
+                bool name_ok = depth == 0 ? e.name_len == 0 : clean_relative(e.name, e.name_len);
+                if (!name_ok || (depth == 0 && res->count > 1) || res->count > max_entries) {
+                        lr_error_set(err, LR_E_PROTOCOL, 0, "bad directory listing from the agent");
+                        goto bad;
+                }
+        }
+        if (r < 0 || (depth == 0 && res->count != 1))
+                goto bad;
+        lr_buf_append(&res->data, d->data, d->len);
+        return 0;
+bad:
+        if (err && err->code != LR_E_PROTOCOL)
+                lr_error_set(err, LR_E_PROTOCOL, 0, "bad directory listing from the agent");
+        lr_walk_result_free(res);
+        session_kill_sandbox(s);
+        return -1;
+}
+
+static int simple_op(lr_session_t *s, lr_fsop_result_t *res, lr_error_t *err)
+{
+        lr_msg_view_t v;
+        if (roundtrip(s, SMALL_REPLY, FILE_OP_TIMEOUT_MS, &v, err) < 0)
+                return -1;
+        res->code = (lr_code_t)lr_wire_u64_or(&v, LR_T_CODE, LR_E_PROTOCOL);
+        copy_message(&v, res->message, sizeof res->message);
+        res->created = lr_wire_u64_or(&v, LR_T_CREATED, 0) == 1;
+        return 0;
+}
+
+int lr_session_mkdir(lr_session_t *s, const char *path, lr_fsop_result_t *res, lr_error_t *err)
+{
+        if (!s)
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0, "no sandbox session");
+        memset(res, 0, sizeof *res);
+        lr_wire_begin(&s->tx, LR_MSG_MKDIR);
+        lr_wire_put_str(&s->tx, LR_T_PATH, path);
+        return simple_op(s, res, err);
+}
+
+int lr_session_move(lr_session_t *s, const char *src, const char *dst, lr_fsop_result_t *res,
+                    lr_error_t *err)
+{
+        if (!s)
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0, "no sandbox session");
+        memset(res, 0, sizeof *res);
+        lr_wire_begin(&s->tx, LR_MSG_MOVE);
+        lr_wire_put_str(&s->tx, LR_T_PATH, src);
+        lr_wire_put_str(&s->tx, LR_T_DEST, dst);
+        return simple_op(s, res, err);
+}
+
+void lr_walk_result_free(lr_walk_result_t *r)
+{
+        lr_buf_free(&r->data);
 }
 
 void lr_exec_result_free(lr_exec_result_t *r)

@@ -60,13 +60,46 @@ const char *lr_session_describe(const lr_session_t *s);
  * 0 when the agent answered (res->code tells the outcome), or -1 when the
  * sandbox itself failed (err set; the session is then dead and further
  * calls fail with SANDBOX_UNAVAILABLE). */
+/* timeout_ms: 0 = the configured --exec-timeout; larger values are
+ * clamped to it (a caller may shorten a command's time, never extend it). */
 int lr_session_exec(lr_session_t *s, const char *cmd, const char *stdin_data, size_t stdin_len,
-                    bool has_stdin, lr_exec_result_t *res, lr_error_t *err);
+                    bool has_stdin, uint64_t timeout_ms, lr_exec_result_t *res, lr_error_t *err);
 int lr_session_open_file(lr_session_t *s, const char *path, lr_open_result_t *res,
                          lr_error_t *err);
 int lr_session_write_file(lr_session_t *s, const char *path, const char *data, size_t len,
                           lr_write_result_t *res, lr_error_t *err);
 
+/* A stat or directory walk.  data holds validated lr_entry_t records
+ * (decode them with lr_entry_next); each name is a clean relative path
+ * ("" only for a stat).  */
+typedef struct {
+        lr_code_t code;
+        char message[512];
+        lr_buf_t data;
+        size_t count;
+        bool truncated;     /* a limit cut the listing short */
+} lr_walk_result_t;
+
+/* For mkdir and move. */
+typedef struct {
+        lr_code_t code;
+        char message[512];
+        bool created;
+} lr_fsop_result_t;
+
+/* depth 0 stats `path` itself (following a final symlink); depth N lists N
+ * levels below it.  pattern (may be NULL) keeps only entries whose relative
+ * path matches; excludes (n of them) drop matching entries and do not enter
+ * them.  At most max_entries entries come back. */
+int lr_session_walk(lr_session_t *s, const char *path, unsigned depth, const char *pattern,
+                    const char *const *excludes, size_t nexcludes, uint64_t max_entries,
+                    lr_walk_result_t *res, lr_error_t *err);
+int lr_session_mkdir(lr_session_t *s, const char *path, lr_fsop_result_t *res, lr_error_t *err);
+/* Rename src to dst; never replaces an existing dst (ALREADY_EXISTS). */
+int lr_session_move(lr_session_t *s, const char *src, const char *dst, lr_fsop_result_t *res,
+                    lr_error_t *err);
+
+void lr_walk_result_free(lr_walk_result_t *r);
 void lr_exec_result_free(lr_exec_result_t *r);
 void lr_open_result_free(lr_open_result_t *r);
 

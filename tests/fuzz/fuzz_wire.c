@@ -1,6 +1,7 @@
 /* libFuzzer target: the frame decoder the host runs on everything the
  * agent sends.  Invariants: no crash, no out-of-bounds read, and every
- * decoded field lies inside the input. */
+ * decoded field lies inside the input.  Also the directory-entry decoder
+ * (walk replies). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         }
                 }
         }
+        /* The walk-entry decoder, on the raw input: every name it yields
+         * lies inside the input. */
+        size_t off = 0;
+        lr_entry_t e;
+        while (lr_entry_next((const char *)data, size, &off, &e, NULL) == 1)
+                if (e.name < (const char *)data || e.name + e.name_len > (const char *)data + size ||
+                    off > size)
+                        abort();
         free(frame);
         return 0;
 }

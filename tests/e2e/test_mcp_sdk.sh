@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The MCP server driven by the official TypeScript SDK client
+# (tests/mcp/client.mjs): lists the tools, calls every one, then a warm
+# session of 1000 calls with flat memory, and nothing left behind.
+. "$(dirname "$0")/../lib.sh"
+
+command -v node >/dev/null || skip_all "node is not installed (scripts/install-deps.sh --test installs it)"
+[ -d "$LR_SRCDIR/tests/mcp/node_modules/@modelcontextprotocol/sdk" ] ||
+  skip_all "the MCP SDK is not installed: run 'npm ci --prefix tests/mcp' (scripts/test.sh does)"
+
+ws=$(mkws)
+leftover_cgroups() {
+  find /sys/fs/cgroup -maxdepth 6 -type d -name 'llm-runtime.*' 2>/dev/null | grep -v '\.host$' || true
+}
+before=$(leftover_cgroups)
+# The SDK client prints TAP; its plan line is dropped here and its checks
+# counted, so the checks below continue the numbering.
+out=$(node "$LR_SRCDIR/tests/mcp/client.mjs" "$LR_BIN" "$ws" "${MCP_CALLS:-1000}")
+rc=$?
+echo "$out" | grep -v '^1\.\.[0-9]*$'
+_n=$(echo "$out" | grep -c '^\(not \)\?ok ')
+_failed=$(echo "$out" | grep -c '^not ok ')
+[ "$rc" -eq 0 ] || { [ "$_failed" -gt 0 ] || not_ok "the SDK client exited with status $rc"; }
+check "no sandbox cgroup left after the session" test "$before" = "$(leftover_cgroups)"
+check "no server process left after the session" sh -c "! pgrep -f '[m]cp --root $ws' >/dev/null"
+finish

@@ -19,6 +19,7 @@
 
 #include "cli/mcp_tools.h"
 #include "core/util.h"
+#include "policy/approve.h"
 #include "rpc/jsonrpc.h"
 
 #define SERVER_NAME "llm-runtime"
@@ -37,7 +38,40 @@ typedef struct {
         const lr_config_t *cfg;
         lr_session_t *session;
         lr_audit_t *audit;
+        lr_approver_t approver;
 } mcp_t;
+
+/* Judge every path or command a call carries; the first refusal stops it.
+ * Returns NULL when the call may run, else an isError result. */
+static json_t *approve_call(mcp_t *m, const char *tool, json_t *args)
+{
+        if (lr_approver_trivial(&m->approver))
+                return NULL;
+        char msg[600];
+        const char *keys[] = { "command", "path", "source", "destination" };
+        bool any = false;
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                json_t *v = json_object_get(args, keys[i]);
+                if (!json_is_string(v))
+                        continue;
+                any = true;
+                if (!lr_approve(&m->approver, tool, json_string_value(v), msg, sizeof msg))
+                        return lr_mcp_error("APPROVAL_DENIED: %s", msg);
+        }
+        json_t *paths = json_object_get(args, "paths");
+        size_t i;
+        json_t *p;
+        json_array_foreach(paths, i, p) {
+                if (!json_is_string(p))
+                        continue;
+                any = true;
+                if (!lr_approve(&m->approver, tool, json_string_value(p), msg, sizeof msg))
+                        return lr_mcp_error("APPROVAL_DENIED: %s", msg);
+        }
+        if (!any && !lr_approve(&m->approver, tool, NULL, msg, sizeof msg))
+                return lr_mcp_error("APPROVAL_DENIED: %s", msg);
+        return NULL;
+}
 
 static void send_result(lr_rpc_t *rpc, json_t *id, json_t *result, bool modern)
 {
@@ -104,7 +138,9 @@ static void tools_call(mcp_t *m, lr_rpc_t *rpc, json_t *id, json_t *params, bool
         json_t *empty = json_is_object(args) ? NULL : json_object();
         json_t *a = empty ? empty : args;
         uint64_t t0 = lr_now_ns();
-        json_t *r = t->fn(m->session, a);
+        json_t *r = approve_call(m, t->name, a);
+        if (!r)
+                r = t->fn(m->session, a);
         audit_call(m, t->name, a, r, (double)(lr_now_ns() - t0) / 1e9);
         json_decref(empty);
         send_result(rpc, id, r, modern);
@@ -188,7 +224,8 @@ size_t lr_mcp_max_message(const lr_config_t *cfg)
 int lr_mcp_serve(const lr_config_t *cfg, lr_session_t *session, lr_audit_t *audit, int in_fd,
                  int out_fd, lr_error_t *err)
 {
-        mcp_t m = { .cfg = cfg, .session = session, .audit = audit };
+        mcp_t m = { .cfg = cfg, .session = session, .audit = audit,
+                    .approver = { .policy = &cfg->policy, .audit = audit, .mode = "MCP" } };
         lr_rpc_t rpc;
         lr_rpc_init(&rpc, out_fd, lr_mcp_max_message(cfg), handle, &m);
         int r = lr_rpc_run(&rpc, in_fd, err);
@@ -198,7 +235,7 @@ int lr_mcp_serve(const lr_config_t *cfg, lr_session_t *session, lr_audit_t *audi
 
 int lr_mcp_feed_for_fuzzing(const lr_config_t *cfg, int out_fd, const char *data, size_t len)
 {
-        mcp_t m = { .cfg = cfg };
+        mcp_t m = { .cfg = cfg, .approver = { .policy = &cfg->policy, .mode = "MCP" } };
         lr_rpc_t rpc;
         lr_rpc_init(&rpc, out_fd, lr_mcp_max_message(cfg), handle, &m);
         lr_rpc_feed(&rpc, data, len);

@@ -49,6 +49,13 @@ static const struct flag {
         { "env", 1, "env", NULL, "K=V", "sandbox", "add an environment variable (repeatable)" },
         { "audit-log", 1, "audit_log", NULL, "PATH", "audit", "audit log file, or 'off'" },
         { "no-audit", 0, "audit", "false", NULL, "audit", "do not write the audit log" },
+        { "allow", 1, "allow", NULL, "RULE", "approvals",
+          "approve calls matching RULE, e.g. 'exec git status' (repeatable)" },
+        { "ask", 1, "ask", NULL, "RULE", "approvals",
+          "ask on the terminal first (denied where nobody can be asked)" },
+        { "deny", 1, "deny", NULL, "RULE", "approvals", "refuse calls matching RULE; wins" },
+        { "approval-default", 1, "approval_default", NULL, "allow|ask|deny", "approvals",
+          "decision when no rule matches" },
         { "help", 0, NULL, NULL, NULL, NULL, NULL },
         { "version", 0, NULL, NULL, NULL, NULL, NULL },
 };

@@ -37,6 +37,7 @@ void lr_config_defaults(lr_config_t *cfg)
                 .cgroup = LR_CGROUP_AUTO,
                 .audit = true,
         };
+        lr_policy_init(&cfg->policy);
 }
 
 void lr_config_free(lr_config_t *cfg)
@@ -53,6 +54,7 @@ void lr_config_free(lr_config_t *cfg)
                 free(cfg->env[i].value);
         }
         free(cfg->env);
+        lr_policy_free(&cfg->policy);
         memset(cfg, 0, sizeof *cfg);
 }
 
@@ -164,6 +166,11 @@ static const struct key {
         { "audit_log", K_SPECIAL, 0, 0, 0 },
         { "audit", K_BOOL, offsetof(lr_config_t, audit), 0, 0 },
         { "config", K_SPECIAL, 0, 0, 0 },
+        { "approvals", K_SPECIAL, 0, 0, 0 },
+        { "approval_default", K_SPECIAL, 0, 0, 0 },
+        { "allow", K_SPECIAL, 0, 0, 0 },
+        { "ask", K_SPECIAL, 0, 0, 0 },
+        { "deny", K_SPECIAL, 0, 0, 0 },
 };
 
 static const struct key *find_key(const char *name)
@@ -211,6 +218,20 @@ static int set_special(lr_config_t *cfg, const char *key, const char *value, lr_
                 cfg->audit = true;
                 return 0;
         }
+        if (strcmp(key, "approval_default") == 0) {
+                if (lr_decision_parse(value, &cfg->policy.dflt) < 0)
+                        return lr_error_set(err, LR_E_CONFIG, 0,
+                                            "approval default: expected allow, ask or deny, got "
+                                            "'%s'",
+                                            value);
+                return 0;
+        }
+        lr_decision_t d;
+        if (lr_decision_parse(key, &d) == 0)
+                return lr_policy_add(&cfg->policy, d, value, err);
+        if (strcmp(key, "approvals") == 0)
+                return lr_error_set(err, LR_E_CONFIG, 0,
+                                    "approvals must be a mapping with 'default' and 'rules'");
         /* "config" only makes sense as a flag; main handles it. */
         return lr_error_set(err, LR_E_CONFIG, 0, "'config' cannot be set in a config file");
 }
@@ -405,6 +426,75 @@ static int load_env_map(lr_config_t *cfg, yctx_t *y, lr_error_t *err)
         }
 }
 
+/* approvals:
+ *   default: allow|ask|deny
+ *   rules:
+ *     - deny: exec rm -rf
+ *     - allow: read_* */
+static int load_approvals(lr_config_t *cfg, yctx_t *y, lr_error_t *err)
+{
+        if (y->ev.type != YAML_MAPPING_START_EVENT)
+                return lr_error_set(err, LR_E_CONFIG, 0,
+                                    "%s:%zu: approvals must be a mapping with 'default' and "
+                                    "'rules'",
+                                    y->path, yline(y));
+        for (;;) {
+                if (ynext(y, err) < 0)
+                        return -1;
+                if (y->ev.type == YAML_MAPPING_END_EVENT)
+                        return 0;
+                if (y->ev.type != YAML_SCALAR_EVENT)
+                        return lr_error_set(err, LR_E_CONFIG, 0, "%s:%zu: approvals: expected a key",
+                                            y->path, yline(y));
+                char key[32];
+                snprintf(key, sizeof key, "%s", yscalar(y));
+                size_t line = yline(y);
+                if (ynext(y, err) < 0)
+                        return -1;
+                if (strcmp(key, "default") == 0) {
+                        if (y->ev.type != YAML_SCALAR_EVENT ||
+                            lr_decision_parse(yscalar(y), &cfg->policy.dflt) < 0)
+                                return lr_error_set(err, LR_E_CONFIG, 0,
+                                                    "%s:%zu: approvals.default must be allow, "
+                                                    "ask or deny",
+                                                    y->path, line);
+                        continue;
+                }
+                if (strcmp(key, "rules") != 0)
+                        return lr_error_set(err, LR_E_CONFIG, 0,
+                                            "%s:%zu: approvals: unknown key '%s' (default, rules)",
+                                            y->path, line, key);
+                if (y->ev.type != YAML_SEQUENCE_START_EVENT)
+                        return lr_error_set(err, LR_E_CONFIG, 0,
+                                            "%s:%zu: approvals.rules must be a list of "
+                                            "'- DECISION: TOOL [ARGS]'",
+                                            y->path, line);
+                for (;;) {
+                        if (ynext(y, err) < 0)
+                                return -1;
+                        if (y->ev.type == YAML_SEQUENCE_END_EVENT)
+                                break;
+                        size_t rl = yline(y);
+                        char dec[16] = "";
+                        lr_decision_t d;
+                        if (y->ev.type != YAML_MAPPING_START_EVENT || ynext(y, err) < 0 ||
+                            y->ev.type != YAML_SCALAR_EVENT ||
+                            (snprintf(dec, sizeof dec, "%s", yscalar(y)),
+                             lr_decision_parse(dec, &d) < 0) ||
+                            ynext(y, err) < 0 || y->ev.type != YAML_SCALAR_EVENT)
+                                return lr_error_set(err, LR_E_CONFIG, 0,
+                                                    "%s:%zu: each approval rule is "
+                                                    "'- allow|ask|deny: TOOL [ARGS]'",
+                                                    y->path, rl);
+                        if (lr_policy_add(&cfg->policy, d, yscalar(y), err) < 0)
+                                return lr_error_wrap(err, "%s:%zu", y->path, rl);
+                        if (ynext(y, err) < 0 || y->ev.type != YAML_MAPPING_END_EVENT)
+                                return lr_error_set(err, LR_E_CONFIG, 0,
+                                                    "%s:%zu: one decision per rule", y->path, rl);
+                }
+        }
+}
+
 static int load_file(lr_config_t *cfg, const char *path, bool restricted, lr_error_t *err)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -478,6 +568,21 @@ static int load_file(lr_config_t *cfg, const char *path, bool restricted, lr_err
                         goto out;
                 if (strcmp(key, "env") == 0) {
                         if (load_env_map(cfg, &y, err) < 0)
+                                goto out;
+                        continue;
+                }
+                if (strcmp(key, "approvals") == 0) {
+                        /* The sandbox can write the workspace's file; a
+                         * policy it could edit would approve itself. */
+                        if (restricted) {
+                                lr_error_set(err, LR_E_CONFIG, 0,
+                                             "%s:%zu: approvals cannot be set in the workspace's "
+                                             "config file (the sandbox can write it); use the "
+                                             "user config or --config",
+                                             path, line);
+                                goto out;
+                        }
+                        if (load_approvals(cfg, &y, err) < 0)
                                 goto out;
                         continue;
                 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "policy/policy.h"
 
 typedef enum {
         LR_CGROUP_AUTO = 0, /* detect v1/v2; failing to set limits is fatal */
@@ -62,6 +63,10 @@ typedef struct {
         /* audit */
         char *audit_log; /* --audit-log PATH; NULL = default state dir */
         bool audit;      /* false with --no-audit or `audit_log: off` */
+
+        /* approvals (config `approvals:`, --allow/--ask/--deny RULE,
+         * --approval-default) */
+        lr_policy_t policy;
 } lr_config_t;
 
 /* Fill defaults. */

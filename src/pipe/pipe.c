@@ -8,6 +8,7 @@
 #include "core/utf8.h"
 #include "parse/scanner.h"
 #include "pipe/format.h"
+#include "policy/approve.h"
 
 typedef struct {
         const lr_config_t *cfg;
@@ -17,6 +18,7 @@ typedef struct {
         uint64_t commands_ok;
         uint64_t start_ns;
         lr_buf_t out;
+        lr_approver_t approver;
         lr_error_t out_err; /* set when writing the output failed */
         bool out_failed;
 } pipe_ctx_t;
@@ -160,6 +162,21 @@ static int on_command(const lr_cmd_t *cmd, void *userdata)
                 .arg_len = cmd->arg ? cmd->arg_len : 0,
                 .line = cmd->line,
         };
+        if (cmd->type != LR_CMD_ERROR) {
+                /* Approvals are decided here, on the host, before the
+                 * sandbox sees the call. */
+                const char *tool = cmd->type == LR_CMD_OPEN    ? "open"
+                                   : cmd->type == LR_CMD_WRITE ? "write"
+                                                               : "exec";
+                _cleanup_free_ char *arg = lr_xstrndup(cmd->arg, cmd->arg_len);
+                char msg[600];
+                if (!lr_approve(&c->approver, tool, arg, msg, sizeof msg)) {
+                        r.code = LR_E_DENIED;
+                        r.message = msg;
+                        emit_result(c, &r, NULL);
+                        return c->out_failed ? 1 : 0;
+                }
+        }
         switch (cmd->type) {
         case LR_CMD_OPEN:
                 run_open(c, cmd, &r);
@@ -188,6 +205,8 @@ int lr_pipe_run(const lr_config_t *cfg, lr_session_t *session, lr_audit_t *audit
                 .audit = audit,
                 .out_fd = out_fd,
                 .start_ns = lr_now_ns(),
+                .approver = { .policy = &cfg->policy, .audit = audit, .can_ask = true,
+                              .mode = "pipe" },
         };
         lr_scanner_limits_t lim = {
                 .max_arg = 65536,

@@ -20,6 +20,7 @@
 
 #include "audit/audit.h"
 #include "cli/mcp.h"
+#include "cli/serve.h"
 #include "cli/options.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -152,6 +153,7 @@ int main(int argc, char **argv)
                 goto out;
         }
         bool mcp = cli.subcommand && strcmp(cli.subcommand, "mcp") == 0;
+        bool serve = cli.subcommand && strcmp(cli.subcommand, "serve") == 0;
         if (cli.n_rest > 0) {
                 fprintf(stderr, "llm-runtime: unexpected argument '%s'\nTry 'llm-runtime --help'.\n",
                         cli.rest[0]);
@@ -183,6 +185,14 @@ int main(int argc, char **argv)
                 goto out;
         }
 
+        if (serve) {
+                /* serve: sandboxes are created on request; stdout is the
+                 * protocol, so the configuration goes to stderr. */
+                print_config(&cfg, audit ? lr_audit_path(audit) : NULL,
+                             "created per sandbox.create request");
+                status = lr_serve(&cfg, audit, sid, in_fd, out_fd, &err) < 0 ? fail(&err) : 0;
+                goto out;
+        }
         if (lr_session_open(&cfg, sid, &session, &err) < 0) {
                 if (audit) {
                         lr_audit_record_t rec = { .operation = "session_start", .bytes = -1,

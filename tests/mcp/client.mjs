@@ -26,6 +26,7 @@ const transport = new StdioClientTransport({
 });
 const client = new Client({ name: "llm-runtime-test", version: "1.0.0" });
 await client.connect(transport);
+console.log(`# server pid ${transport.pid}`);
 ok(client.getServerVersion()?.name === "llm-runtime", "initialize: server name");
 
 const { tools } = await client.listTools();
@@ -166,7 +167,12 @@ r = await call("exec", { command: "cat /tmp/counter" });
 ok(text(r).includes(String(Math.ceil(calls / 3))), "every exec ran in the same sandbox", r);
 const rssEnd = rss();
 console.log(`# server RSS: ${rssWarm} KiB after warm-up, ${rssEnd} KiB after ${calls} calls`);
-ok(rssWarm > 0 && rssEnd > 0 && rssEnd - rssWarm < 2048, `server memory is flat over ${calls} calls`, { rssWarm, rssEnd });
+if (process.env.MCP_SKIP_RSS) {
+  n++;
+  console.log(`ok ${n} - # SKIP server memory is flat: ${process.env.MCP_SKIP_RSS}`);
+} else {
+  ok(rssWarm > 0 && rssEnd > 0 && rssEnd - rssWarm < 2048, `server memory is flat over ${calls} calls`, { rssWarm, rssEnd });
+}
 
 const serverPid = transport.pid;
 await client.close();

@@ -167,8 +167,31 @@ def main():
     add("session", "pipe-mode session of 100 mixed commands (total)",
         measure(lambda: rt.run(mixed_reply), max(3, reps // 4)))
 
-    add("mcp", "MCP tool calls over one stdio connection", None,
-        "server mode not built yet (issue 4)")
+    # --- MCP: one server, one stdio connection, one call at a time
+    mcp = subprocess.Popen([a.bin, "mcp", "--root", ws, "--no-audit"], stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    seq = [0]
+
+    def mcp_call(method, params):
+        seq[0] += 1
+        mcp.stdin.write(json.dumps({"jsonrpc": "2.0", "id": seq[0], "method": method,
+                                    "params": params}).encode() + b"\n")
+        mcp.stdin.flush()
+        return mcp.stdout.readline()
+
+    mcp_call("initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                            "clientInfo": {"name": "bench", "version": "0"}})
+    mcp_call("tools/call", {"name": "write_file", "arguments": {"path": "m.txt", "content": "x" * 1024}})
+    k = 200 if a.quick else 2000
+    for label, params in (("exec `true`", {"name": "exec", "arguments": {"command": "true"}}),
+                          ("read_text_file 1 KiB", {"name": "read_text_file",
+                                                    "arguments": {"path": "m.txt"}})):
+        batch = k // 20
+        xs = measure(lambda: [mcp_call("tools/call", params) for _ in range(batch)], 20)
+        add("mcp", f"MCP tools/call {label}, one stdio connection (per call; calls/s = 1/median)",
+            [x / batch for x in xs])
+    mcp.stdin.close()
+    mcp.wait()
 
     # --- memory
     rss, agent = peak_rss_kib(rt)

@@ -65,17 +65,19 @@ static void reply(lr_rpc_t *rpc, json_t *id, json_t *result, uint64_t t0, json_t
         lr_rpc_result(rpc, id, result);
 }
 
-static void fail(lr_rpc_t *rpc, json_t *id, lr_code_t code, const char *msg, uint64_t t0)
+static int fail(lr_rpc_t *rpc, json_t *id, lr_code_t code, const char *msg, uint64_t t0)
 {
         lr_rpc_error(rpc, id, ERR_FAILED, lr_code_name(code),
                      json_pack("{s:s,s:o,s:{s:f}}", "code", lr_code_name(code), "message",
                                lr_json_text(msg, strlen(msg)), "timings", "totalMs",
                                ms_since(t0)));
+        return -1;
 }
 
-static void bad_params(lr_rpc_t *rpc, json_t *id, const char *msg)
+static int bad_params(lr_rpc_t *rpc, json_t *id, const char *msg)
 {
         lr_rpc_error(rpc, id, LR_RPC_INVALID_PARAMS, msg, NULL);
+        return -1;
 }
 
 static const char *str_param(json_t *params, const char *key)
@@ -160,7 +162,7 @@ static int apply_limits(lr_config_t *cfg, json_t *limits, char *msg, size_t len)
         return 0;
 }
 
-static void m_create(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, uint64_t t0)
+static int m_create(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, uint64_t t0)
 {
         json_t *limits = json_object_get(params, "limits");
         json_t *jroot = json_object_get(params, "root");
@@ -219,8 +221,11 @@ static void m_create(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, uin
               json_pack("{s:s,s:s,s:s,s:s}", "sandbox", b->id, "root", b->root, "backend",
                         "native", "description", lr_session_describe(b->session)),
               t0, json_pack("{s:f}", "startMs", ms_since(t1)));
+        return 0;
 }
 
+/* The m_* handlers answer the request themselves and return 0 on success,
+ * -1 after sending an error. */
 static bool approved(serve_t *sv, lr_rpc_t *rpc, json_t *id, const char *tool, const char *arg,
                      uint64_t t0)
 {
@@ -231,7 +236,7 @@ static bool approved(serve_t *sv, lr_rpc_t *rpc, json_t *id, const char *tool, c
         return false;
 }
 
-static void m_exec(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t *b, uint64_t t0)
+static int m_exec(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t *b, uint64_t t0)
 {
         const char *cmd = str_param(params, "command");
         json_t *in = json_object_get(params, "stdin"), *to = json_object_get(params, "timeout");
@@ -240,7 +245,7 @@ static void m_exec(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t
                 return bad_params(rpc, id, "sandbox.exec needs 'command' (string), optional "
                                            "'stdin' (string) and 'timeout' (seconds)");
         if (!approved(sv, rpc, id, "exec", cmd, t0))
-                return;
+                return -1;
         lr_exec_result_t res;
         lr_error_t err;
         b->calls++;
@@ -254,7 +259,7 @@ static void m_exec(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t
         if (res.code != LR_OK && res.code != LR_E_EXEC_FAILED && res.code != LR_E_EXEC_TIMEOUT) {
                 fail(rpc, id, res.code, res.message, t0);
                 lr_exec_result_free(&res);
-                return;
+                return -1;
         }
         json_t *r = json_pack("{s:i,s:i,s:o,s:o,s:b,s:b,s:b,s:I,s:I}", "exitCode",
                               res.exit_code, "signal", res.signal, "stdout",
@@ -266,6 +271,7 @@ static void m_exec(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t
                               (json_int_t)res.err_total);
         reply(rpc, id, r, t0, json_pack("{s:f}", "commandMs", res.duration_s * 1e3));
         lr_exec_result_free(&res);
+        return 0;
 }
 
 /* ---- base64, for files that are not UTF-8 text ---- */
@@ -313,13 +319,13 @@ static int b64_decode(const char *s, size_t n, lr_buf_t *out)
         return pad > 2 ? -1 : 0;
 }
 
-static void m_read(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t *b, uint64_t t0)
+static int m_read(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t *b, uint64_t t0)
 {
         const char *path = str_param(params, "path");
         if (!path || !*path)
                 return bad_params(rpc, id, "sandbox.read needs 'path' (string)");
         if (!approved(sv, rpc, id, "open", path, t0))
-                return;
+                return -1;
         lr_open_result_t res;
         lr_error_t err;
         b->calls++;
@@ -331,7 +337,7 @@ static void m_read(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t
         if (res.code != LR_OK) {
                 fail(rpc, id, res.code, res.message, t0);
                 lr_open_result_free(&res);
-                return;
+                return -1;
         }
         lr_buf_t tmp;
         lr_buf_init(&tmp, 0);
@@ -351,9 +357,10 @@ static void m_read(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t
                         text ? "utf-8" : "base64", "size", (json_int_t)res.size),
               t0, NULL);
         lr_open_result_free(&res);
+        return 0;
 }
 
-static void m_write(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t *b, uint64_t t0)
+static int m_write(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_t *b, uint64_t t0)
 {
         const char *path = str_param(params, "path");
         json_t *c = json_object_get(params, "content");
@@ -363,7 +370,7 @@ static void m_write(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_
                 return bad_params(rpc, id, "sandbox.write needs 'path' and 'content' (strings) "
                                            "and an optional 'encoding' (utf-8 or base64)");
         if (!approved(sv, rpc, id, "write", path, t0))
-                return;
+                return -1;
         lr_buf_t data;
         lr_buf_init(&data, 0);
         if (enc && strcmp(enc, "base64") == 0) {
@@ -387,11 +394,12 @@ static void m_write(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, sbx_
         audit_op(sv, "write", b, path, NULL, -1, -1, lr_code_name(res.code));
         if (res.code != LR_OK) {
                 fail(rpc, id, res.code, res.message, t0);
-                return;
+                return -1;
         }
         reply(rpc, id,
               json_pack("{s:I,s:b}", "bytes", (json_int_t)res.bytes, "created", res.created), t0,
               NULL);
+        return 0;
 }
 
 static void handle(void *ctx, lr_rpc_t *rpc, json_t *id, const char *meth, json_t *params)
@@ -437,9 +445,9 @@ static void handle(void *ctx, lr_rpc_t *rpc, json_t *id, const char *meth, json_
                         json_t *r = json_pack("{s:s,s:b}", "sandbox", b->id, "destroyed", 1);
                         sbx_free(b);
                         reply(rpc, id, r, t0, json_pack("{s:f}", "teardownMs", ms_since(t1)));
-                } else if (meth[8] == 'e') {
+                } else if (strcmp(meth, "sandbox.exec") == 0) {
                         m_exec(sv, rpc, id, params, *slot, t0);
-                } else if (meth[8] == 'r') {
+                } else if (strcmp(meth, "sandbox.read") == 0) {
                         m_read(sv, rpc, id, params, *slot, t0);
                 } else {
                         m_write(sv, rpc, id, params, *slot, t0);

@@ -39,10 +39,9 @@ static int ask_terminal(const lr_approver_t *a, const char *tool, const char *ar
                 return -1;
         char shown[2048], prompt[2300];
         terminal_safe(arg, shown, sizeof shown);
-        int n = snprintf(prompt, sizeof prompt,
-                         "\nllm-runtime: approval needed (%s)\n  %s: %s\nAllow? [y/N] ", rule,
-                         tool, arg ? shown : "");
-        if (lr_write_full(fd, prompt, (size_t)(n < (int)sizeof prompt ? n : (int)sizeof prompt - 1)) < 0) {
+        snprintf(prompt, sizeof prompt, "\nllm-runtime: approval needed (%s)\n  %s: %s\nAllow? [y/N] ",
+                 rule, tool, arg ? shown : "");
+        if (lr_write_full(fd, prompt, strlen(prompt)) < 0) {
                 close(fd);
                 return -1;
         }

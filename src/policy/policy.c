@@ -43,7 +43,9 @@ void lr_policy_init(lr_policy_t *p)
 static void rule_free(lr_rule_t *r)
 {
         free(r->text);
-        free(r->tool);
+        lr_glob_free(&r->tool);
+        if (r->has_path)
+                lr_glob_free(&r->path);
         for (size_t i = 0; i < r->nargs; i++)
                 free(r->args[i]);
         free(r->args);
@@ -96,64 +98,63 @@ static size_t tokenize(const char *s, size_t len, char **out, size_t max)
         return n;
 }
 
+static int compile(lr_glob_t *g, const char *pat, const char *what, const char *text,
+                   lr_error_t *err)
+{
+        const char *why;
+        if (lr_glob_compile(g, pat, &why) < 0)
+                return lr_error_set(err, LR_E_CONFIG, 0, "approval rule '%s': bad %s: %s", text,
+                                    what, why);
+        return 0;
+}
+
 int lr_policy_add(lr_policy_t *p, lr_decision_t d, const char *text, lr_error_t *err)
 {
         char *tok[MAX_TOKENS + 1];
         size_t n = tokenize(text, strlen(text), tok, MAX_TOKENS + 1);
-        int rc = -1;
-        if (n == 0) {
+        lr_rule_t r = { .decision = d };
+        bool exec = n > 0 && lr_policy_is_exec_tool(tok[0]);
+
+        if (n == 0)
                 lr_error_set(err, LR_E_CONFIG, 0, "empty approval rule");
-                goto out;
-        }
-        if (n > MAX_TOKENS) {
+        else if (n > MAX_TOKENS)
                 lr_error_set(err, LR_E_CONFIG, 0, "approval rule '%s' has too many words", text);
-                goto out;
-        }
-        if (p->n == MAX_RULES) {
+        else if (p->n == MAX_RULES)
                 lr_error_set(err, LR_E_CONFIG, 0, "too many approval rules (limit %d)", MAX_RULES);
-                goto out;
-        }
-        lr_glob_t g;
-        const char *why;
-        if (lr_glob_compile(&g, tok[0], &why) < 0) {
-                lr_error_set(err, LR_E_CONFIG, 0, "approval rule '%s': bad tool pattern: %s", text,
-                             why);
-                goto out;
-        }
-        lr_glob_free(&g);
-        if (!lr_policy_is_exec_tool(tok[0]) && n > 2) {
+        else if (!exec && n > 2)
                 lr_error_set(err, LR_E_CONFIG, 0,
                              "approval rule '%s': a file tool takes one path pattern", text);
-                goto out;
-        }
-        if (!lr_policy_is_exec_tool(tok[0]) && n == 2 && lr_glob_compile(&g, tok[1], &why) < 0) {
-                lr_error_set(err, LR_E_CONFIG, 0, "approval rule '%s': bad path pattern: %s", text,
-                             why);
-                goto out;
-        }
-        if (!lr_policy_is_exec_tool(tok[0]) && n == 2)
-                lr_glob_free(&g);
-        p->rules = lr_xrealloc(p->rules, (p->n + 1) * sizeof *p->rules);
-        lr_rule_t *r = &p->rules[p->n++];
-        r->decision = d;
-        r->text = lr_xasprintf("%s: %s", lr_decision_name(d), text);
-        r->tool = tok[0];
-        r->nargs = n - 1;
-        r->args = lr_xcalloc(n, sizeof(char *));
-        for (size_t i = 1; i < n; i++)
-                r->args[i - 1] = tok[i];
-        return 0;
-out:
+        else if (compile(&r.tool, tok[0], "tool pattern", text, err) == 0 &&
+                 (exec || n == 1 || compile(&r.path, tok[1], "path pattern", text, err) == 0))
+                goto add;
+        if (n > 0 && r.tool.alts)
+                lr_glob_free(&r.tool);
         for (size_t i = 0; i < n; i++)
                 free(tok[i]);
-        return rc;
+        return -1;
+add:
+        r.text = lr_xasprintf("%s: %s", lr_decision_name(d), text);
+        if (exec) {
+                r.nargs = n - 1;
+                r.args = lr_xcalloc(n, sizeof(char *));
+                for (size_t i = 1; i < n; i++)
+                        r.args[i - 1] = tok[i];
+        } else if (n == 2) {
+                r.has_path = true;
+                r.path_is_name = !strchr(tok[1], '/');
+                free(tok[1]);
+        }
+        free(tok[0]);
+        p->rules = lr_xrealloc(p->rules, (p->n + 1) * sizeof *p->rules);
+        p->rules[p->n++] = r;
+        return 0;
 }
 
 /* ---- matching ---- */
 
 static bool tool_matches(const lr_rule_t *r, const char *tool)
 {
-        return lr_glob_match_one(r->tool, tool);
+        return lr_glob_match(&r->tool, tool);
 }
 
 /* Words that run the rest of their arguments as a command. */
@@ -193,12 +194,10 @@ static bool prefix_matches(const lr_rule_t *r, char **w, size_t n)
 
 /* A path glob without '/' names a file at any depth: it is matched
  * against the base name. */
-static bool path_matches(const char *pat, const char *path)
+static bool path_matches(const lr_rule_t *r, const char *path)
 {
         const char *base = strrchr(path, '/');
-        if (!strchr(pat, '/') && base)
-                return lr_glob_match_one(pat, base + 1);
-        return lr_glob_match_one(pat, path);
+        return lr_glob_match(&r->path, r->path_is_name && base ? base + 1 : path);
 }
 
 static lr_verdict_t judge(const lr_policy_t *p, const char *tool, char **w, size_t n,
@@ -212,12 +211,10 @@ static lr_verdict_t judge(const lr_policy_t *p, const char *tool, char **w, size
                 if (!tool_matches(r, tool))
                         continue;
                 bool m;
-                if (r->nargs == 0)
-                        m = true;
-                else if (exec)
+                if (exec)
                         m = prefix_matches(r, w, n);
                 else
-                        m = path && path_matches(r->args[0], path);
+                        m = !r->has_path || (path && path_matches(r, path));
                 if (!m)
                         continue;
                 if (r->decision == LR_DENY)

@@ -31,15 +31,19 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "core/glob.h"
 
 typedef enum { LR_ALLOW = 0, LR_ASK = 1, LR_DENY = 2 } lr_decision_t;
 
 typedef struct {
         lr_decision_t decision;
         char *text;     /* "deny: exec rm -rf", for messages and the audit log */
-        char *tool;     /* glob over tool names */
-        char **args;    /* exec: command-prefix tokens; file tools: one path glob */
+        lr_glob_t tool; /* over tool names */
+        char **args;    /* exec: command-prefix words (each may be a glob) */
         size_t nargs;
+        lr_glob_t path; /* file tools: the path glob, when has_path */
+        bool has_path;
+        bool path_is_name; /* the glob has no '/': match the file name */
 } lr_rule_t;
 
 typedef struct {

@@ -6,48 +6,17 @@
 . "$(dirname "$0")/../lib.sh"
 
 ws=$(mkws)
-LR_BIN="$LR_BIN" WS="$ws" python3 - <<'PY'
-import json, os, select, subprocess, sys
+LR_BIN="$LR_BIN" WS="$ws" PYTHONPATH="$LR_SRCDIR/tests" python3 - <<'PY'
+import json, os
+from rpc_client import Rpc, Tap
 
-n = 0
-failed = 0
-def ok(cond, desc, extra=None):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, desc))
-    if not cond:
-        failed += 1
-        if extra is not None:
-            print("#   " + repr(extra)[:600])
-
-p = subprocess.Popen([os.environ["LR_BIN"], "mcp", "--root", os.environ["WS"], "--no-audit",
-                      "--max-write-size", "1k"],
-                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-buf = b""
-raw_lines = []
-def send(obj_or_bytes):
-    data = obj_or_bytes if isinstance(obj_or_bytes, bytes) else json.dumps(obj_or_bytes).encode()
-    p.stdin.write(data + b"\n")
-    p.stdin.flush()
-def recv(timeout=20):
-    global buf
-    while b"\n" not in buf:
-        r, _, _ = select.select([p.stdout], [], [], timeout)
-        if not r:
-            return None
-        chunk = os.read(p.stdout.fileno(), 65536)
-        if not chunk:
-            return None
-        buf += chunk
-    line, buf = buf.split(b"\n", 1)
-    raw_lines.append(line)
-    return json.loads(line)
-def call(method, params=None, id=1):
-    m = {"jsonrpc": "2.0", "id": id, "method": method}
-    if params is not None:
-        m["params"] = params
-    send(m)
-    return recv()
+t = Tap()
+ok = t.ok
+srv = Rpc([os.environ["LR_BIN"], "mcp", "--root", os.environ["WS"], "--no-audit",
+           "--max-write-size", "1k"])
+p, send, recv, raw_lines = srv.p, srv.send, srv.recv, srv.raw_lines
+def call(method, params=None, id=None):
+    return srv.call(method, params, id)
 def err_code(r):
     return (r or {}).get("error", {}).get("code")
 
@@ -156,8 +125,7 @@ def is_json(l):
 ok(all(is_json(l) and l.isascii() for l in lines), "stdout carries only JSON-RPC messages, one per line", lines[:3])
 err = p.stderr.read().decode(errors="replace")
 ok("llm-runtime" in err and "workspace" in err, "logs go to stderr", err[:200])
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+t.finish()
 PY
 rc=$?
 exit $rc

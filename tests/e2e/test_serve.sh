@@ -6,41 +6,15 @@
 . "$(dirname "$0")/../lib.sh"
 
 ws1=$(mkws); ws2=$(mkws)
-LR_BIN="$LR_BIN" WS1="$ws1" WS2="$ws2" python3 - <<'PY'
-import base64, json, os, select, subprocess, sys
+LR_BIN="$LR_BIN" WS1="$ws1" WS2="$ws2" PYTHONPATH="$LR_SRCDIR/tests" python3 - <<'PY'
+import base64, os
+from rpc_client import Rpc, Tap
 
-n = failed = 0
-def ok(cond, desc, extra=None):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, desc))
-    if not cond:
-        failed += 1
-        if extra is not None:
-            print("#   " + repr(extra)[:800])
-
-p = subprocess.Popen([os.environ["LR_BIN"], "serve", "--root", os.environ["WS1"], "--no-audit",
-                      "--deny", "exec shutdown"],
-                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-buf = b""
-ids = 0
-def call(method, params=None):
-    global buf, ids
-    ids += 1
-    m = {"jsonrpc": "2.0", "id": ids, "method": method}
-    if params is not None:
-        m["params"] = params
-    p.stdin.write(json.dumps(m).encode() + b"\n"); p.stdin.flush()
-    while b"\n" not in buf:
-        r, _, _ = select.select([p.stdout], [], [], 60)
-        if not r:
-            return None
-        chunk = os.read(p.stdout.fileno(), 1 << 20)
-        if not chunk:
-            return None
-        buf += chunk
-    line, buf = buf.split(b"\n", 1)
-    return json.loads(line)
+t = Tap()
+ok = t.ok
+srv = Rpc([os.environ["LR_BIN"], "serve", "--root", os.environ["WS1"], "--no-audit",
+           "--deny", "exec shutdown"])
+p, call = srv.p, srv.call
 def res(r):
     return (r or {}).get("result") or {}
 def timed(r):
@@ -111,8 +85,7 @@ ok([s["sandbox"] for s in res(r).get("sandboxes", [])] == [A], "list after destr
 
 p.stdin.close()
 ok(p.wait(timeout=60) == 0, "stdin EOF: the server destroys its sandboxes and exits 0")
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+t.finish()
 PY
 rc=$?
 left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'llm-runtime.*' 2>/dev/null | grep -v '\.host$' || true)

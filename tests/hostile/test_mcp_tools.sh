@@ -7,35 +7,20 @@
 
 ws=$(mkws)
 before=$(sha256sum /etc/passwd)
-LR_BIN="$LR_BIN" WS="$ws" python3 - <<'PY'
-import json, os, select, subprocess, sys, time
+LR_BIN="$LR_BIN" WS="$ws" PYTHONPATH="$LR_SRCDIR/tests" python3 - <<'PY'
+import json, os, subprocess, time
+from rpc_client import Rpc, Tap
 
-n = failed = 0
-def ok(cond, desc, extra=None):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, desc))
-    if not cond:
-        failed += 1
-        if extra is not None:
-            print("#   " + repr(extra)[:800])
-
-p = subprocess.Popen([os.environ["LR_BIN"], "mcp", "--root", os.environ["WS"], "--no-audit"],
-                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-buf = b""
-ids = 0
+t = Tap()
+ok = t.ok
+srv = Rpc([os.environ["LR_BIN"], "mcp", "--root", os.environ["WS"], "--no-audit"],
+          stderr=subprocess.DEVNULL)
+p = srv.p
 def tool(name, **args):
-    global buf, ids
-    ids += 1
-    m = {"jsonrpc": "2.0", "id": ids, "method": "tools/call", "params": {"name": name, "arguments": args}}
-    p.stdin.write(json.dumps(m).encode() + b"\n"); p.stdin.flush()
-    while b"\n" not in buf:
-        r, _, _ = select.select([p.stdout], [], [], 90)
-        if not r:
-            return {"isError": True, "text": "TIMEOUT"}
-        buf += os.read(p.stdout.fileno(), 1 << 22)
-    line, buf = buf.split(b"\n", 1)
-    res = json.loads(line).get("result", {})
+    r = srv.call("tools/call", {"name": name, "arguments": args}, timeout=90)
+    if r is None:
+        return {"isError": True, "text": "TIMEOUT"}
+    res = r.get("result", {})
     res["text"] = "".join(c.get("text", "") for c in res.get("content", []))
     return res
 
@@ -90,8 +75,7 @@ ok(not r.get("isError") and "type: other" in r["text"], "get_file_info of a FIFO
 
 p.stdin.close()
 ok(p.wait(timeout=60) == 0, "the server exits cleanly")
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+t.finish()
 PY
 rc=$?
 after=$(sha256sum /etc/passwd)

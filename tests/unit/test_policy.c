@@ -32,7 +32,7 @@ static int setup(void **state)
         add(LR_ALLOW, "read_*");
         add(LR_DENY, "write_file .env");
         add(LR_ASK, "write_file secrets/**");
-        add(LR_DENY, "write *.pem");
+        add(LR_DENY, "write *.{pem,key}");
         pol.dflt = LR_ASK;
         return 0;
 }
@@ -80,7 +80,8 @@ static void decisions(void **state)
                 { "write_file", "./x/.env", LR_DENY, "deny: write_file .env" },
                 { "write_file", "secrets/a/b", LR_ASK, "ask: write_file secrets/**" },
                 { "write_file", "src/main.c", LR_ASK, NULL },
-                { "write", "keys/server.pem", LR_DENY, "deny: write *.pem" },
+                { "write", "keys/server.pem", LR_DENY, "deny: write *.{pem,key}" },
+                { "write", "id.key", LR_DENY, "deny: write *.{pem,key}" }, /* braces */
                 { "exec", "true", LR_ASK, NULL },
         };
         for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {

@@ -85,3 +85,39 @@ require_sandbox() {
     skip_all "user namespaces are disabled on this kernel (user.max_user_namespaces=0)"
   fi
 }
+
+# Sandbox cgroups on this machine: llm-runtime.<pid>.… directories in any
+# hierarchy (the ".host" leaves of v2 delegation hold the runtime itself,
+# not a sandbox).
+list_sandbox_cgroups() {
+  find /sys/fs/cgroup -maxdepth 6 -type d -name 'llm-runtime.*' 2>/dev/null | grep -v '\.host$' | sort || true
+}
+# Taken when the test starts: what other runtimes on this machine own or
+# left behind earlier is not this test's doing.
+_cg_baseline=$(list_sandbox_cgroups)
+
+# _descends_from PID ANCESTOR: PID is ANCESTOR or one of its descendants.
+_descends_from() {
+  local p=$1
+  while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+    [ "$p" -eq "$2" ] && return 0
+    p=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
+  done
+  return 1
+}
+
+# leftover_cgroups: sandbox cgroups that appeared since the test started
+# and are not owned by a live runtime outside this test.  A runtime of this
+# test that is still alive counts against it too.
+leftover_cgroups() {
+  local d name pid
+  list_sandbox_cgroups | while read -r d; do
+    [ -n "$d" ] || continue
+    grep -qxF -- "$d" <<<"$_cg_baseline" && continue
+    name=${d##*/}; pid=${name#llm-runtime.}; pid=${pid%%.*}
+    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && ! _descends_from "$pid" $$; then
+      continue
+    fi
+    echo "$d"
+  done
+}

@@ -14,8 +14,9 @@
  *    that controller, memory.limit_in_bytes + memory.memsw.limit_in_bytes,
  *    pids.max, cpu.cfs_quota_us.
  *
- * Cgroup names carry the owner's pid ("llm-runtime.<pid>.<session>"), so a
- * later run can remove what a killed runtime left behind.
+ * Cgroup names carry the owner's pid and its start time
+ * ("llm-runtime.<pid>.<start>.<session>"), so a later run can remove what a
+ * killed runtime left behind, even after the pid has been reused.
  */
 #include "sandbox/sandbox.h"
 
@@ -134,7 +135,8 @@ static bool is_pure_v2(void)
 /* Kill whatever is still in a cgroup directory and remove it. */
 static void cg_remove_dir(const char *dir)
 {
-        for (int tries = 0; tries < 50; tries++) {
+        /* Up to 3 s: a killed tree can take a moment to leave the cgroup. */
+        for (int tries = 0; tries < 150; tries++) {
                 if (rmdir(dir) == 0 || errno == ENOENT)
                         return;
                 if (errno != EBUSY)
@@ -151,6 +153,47 @@ static void cg_remove_dir(const char *dir)
         }
 }
 
+/* A process's start time (clock ticks after boot, /proc/PID/stat field 22),
+ * or 0 when it does not exist.  The command name (field 2) may contain
+ * spaces and parentheses, so fields are counted from its last ')'. */
+static unsigned long long proc_start_time(pid_t pid)
+{
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+        if (read_small(path, buf, sizeof buf) < 0)
+                return 0;
+        char *p = strrchr(buf, ')');
+        if (!p)
+                return 0;
+        /* Each step moves to the space before the next field, 3 to 22. */
+        for (int field = 3; field <= 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (!p)
+                        return 0;
+        }
+        return strtoull(p + 1, NULL, 10);
+}
+
+/* Whether the runtime that named a cgroup "llm-runtime.<pid>[.<start>]..."
+ * is gone.  A live pid with another start time is a reused pid. */
+static bool owner_gone(const char *suffix)
+{
+        char *end;
+        long pid = strtol(suffix, &end, 10);
+        if (pid <= 0 || pid > INT_MAX)
+                return true;
+        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+                return true;
+        if (*end != '.')
+                return false;
+        char *end2;
+        unsigned long long start = strtoull(end + 1, &end2, 10);
+        if (end2 == end + 1 || *end2 != '.')
+                return false; /* no start time in the name: the pid decides */
+        unsigned long long now = proc_start_time((pid_t)pid);
+        return now != 0 && now != start;
+}
+
 static void sweep_dir(const char *parent)
 {
         DIR *d = opendir(parent);
@@ -160,8 +203,7 @@ static void sweep_dir(const char *parent)
         while ((e = readdir(d))) {
                 if (strncmp(e->d_name, CG_PREFIX, strlen(CG_PREFIX)) != 0)
                         continue;
-                long pid = strtol(e->d_name + strlen(CG_PREFIX), NULL, 10);
-                if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
+                if (owner_gone(e->d_name + strlen(CG_PREFIX))) {
                         char path[PATH_MAX];
                         snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
                         cg_remove_dir(path);
@@ -318,7 +360,8 @@ int cgroup_create(const lr_config_t *cfg, const char *name, lr_cgroup_t **ret, l
 {
         lr_cgroup_t *cg = lr_xcalloc(1, sizeof *cg);
         char full[256];
-        snprintf(full, sizeof full, CG_PREFIX "%d.%s", (int)getpid(), name);
+        snprintf(full, sizeof full, CG_PREFIX "%d.%llu.%s", (int)getpid(),
+                 proc_start_time(getpid()), name);
         cgroup_sweep_stale();
         int r = is_pure_v2() ? create_v2(cfg, full, cg, err) : create_v1(cfg, full, cg, err);
         if (r < 0) {

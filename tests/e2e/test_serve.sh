@@ -88,6 +88,6 @@ ok(p.wait(timeout=60) == 0, "stdin EOF: the server destroys its sandboxes and ex
 t.finish()
 PY
 rc=$?
-left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'llm-runtime.*' 2>/dev/null | grep -v '\.host$' || true)
+left=$(leftover_cgroups)
 if [ -n "$left" ]; then echo "# cgroups left behind: $left"; exit 1; fi
 exit $rc

@@ -22,10 +22,7 @@ rm -f "$ws.json"
 out=$(echo '<exec cat /tmp/count 2>&1 || echo fresh>' | lr "$ws")
 contains "a new session gets a fresh sandbox" "$out" "fresh"
 
-# Nothing is left behind: no cgroup of ours, no process.
-leftover_cgroups() {
-  find /sys/fs/cgroup -maxdepth 6 -type d -name 'llm-runtime.*' 2>/dev/null | grep -v '\.host$' || true
-}
+# Nothing is left behind: no cgroup of ours (tests/lib.sh), no process.
 check "no cgroup left after the sessions" test -z "$(leftover_cgroups)"
 
 # A stale cgroup from a runtime that died is swept at the next start.

@@ -84,6 +84,33 @@ static void limits(lr_config_t *c)
         c->cpus = 0.5;
 }
 
+/* Our own start time, as cgroup names carry it: /proc/self/stat field 22,
+ * counted after the command name's closing ')'. */
+static unsigned long long self_start(void)
+{
+        char buf[1024] = { 0 };
+        FILE *f = fopen("/proc/self/stat", "r");
+        assert_non_null(f);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')');
+        assert_non_null(p);
+        for (int field = 3; field <= 22; field++) {
+                p = strchr(p + 1, ' ');
+                assert_non_null(p);
+        }
+        unsigned long long start = strtoull(p + 1, NULL, 10);
+        assert_true(start > 0);
+        return start;
+}
+
+/* dir/llm-runtime.<our pid>.<our start>.session */
+static void own_name(char *buf, size_t len, const char *dir, const char *session)
+{
+        snprintf(buf, len, "%s/llm-runtime.%d.%llu.%s", dir, (int)getpid(), self_start(), session);
+}
+
 static void v1_hierarchy(void **state)
 {
         (void)state;
@@ -94,6 +121,14 @@ static void v1_hierarchy(void **state)
         /* a stale cgroup of a dead runtime, to be swept */
         snprintf(d, sizeof d, "%s/memory/lr/llm-runtime.999999999.old", root);
         assert_int_equal(mkdir(d, 0755), 0);
+        /* our pid with another start time: a dead runtime whose pid was
+         * reused, also swept; one with our start time is ours, and kept */
+        char reused[256], live[256], lrdir[200];
+        snprintf(reused, sizeof reused, "%s/memory/lr/llm-runtime.%d.1.reused", root, (int)getpid());
+        assert_int_equal(mkdir(reused, 0755), 0);
+        snprintf(lrdir, sizeof lrdir, "%s/memory/lr", root);
+        own_name(live, sizeof live, lrdir, "live");
+        assert_int_equal(mkdir(live, 0755), 0);
         cgroup_test_set_paths(root, self);
 
         lr_config_t c;
@@ -104,11 +139,17 @@ static void v1_hierarchy(void **state)
                 fail_msg("cgroup_create: %s", e.msg);
         struct stat st;
         assert_int_equal(stat(d, &st), -1); /* swept */
+        assert_int_equal(stat(reused, &st), -1);
+        assert_int_equal(stat(live, &st), 0);
+        assert_int_equal(rmdir(live), 0);
 
-        char mem[256], pids[256], cpu[256];
-        snprintf(mem, sizeof mem, "%s/memory/lr/llm-runtime.%d.t1", root, (int)getpid());
-        snprintf(pids, sizeof pids, "%s/pids/lr/llm-runtime.%d.t1", root, (int)getpid());
-        snprintf(cpu, sizeof cpu, "%s/cpu/lr/llm-runtime.%d.t1", root, (int)getpid());
+        char mem[256], pids[256], cpu[256], dir[200];
+        snprintf(dir, sizeof dir, "%s/memory/lr", root);
+        own_name(mem, sizeof mem, dir, "t1");
+        snprintf(dir, sizeof dir, "%s/pids/lr", root);
+        own_name(pids, sizeof pids, dir, "t1");
+        snprintf(dir, sizeof dir, "%s/cpu/lr", root);
+        own_name(cpu, sizeof cpu, dir, "t1");
         expect_file(mem, "memory.limit_in_bytes", "268435456");
         expect_file(mem, "memory.swappiness", "0"); /* no memsw file in this tree */
         expect_file(pids, "pids.max", "77");
@@ -138,8 +179,9 @@ static void existing_cgroup_is_reported(void **state)
         cgroup_test_set_paths(root, self);
         lr_config_t c;
         limits(&c);
-        char mem[256];
-        snprintf(mem, sizeof mem, "%s/memory/lr/llm-runtime.%d.t3", root, (int)getpid());
+        char mem[256], dir[200];
+        snprintf(dir, sizeof dir, "%s/memory/lr", root);
+        own_name(mem, sizeof mem, dir, "t3");
         assert_int_equal(mkdir(mem, 0755), 0);
         lr_cgroup_t *cg = NULL;
         lr_error_t e;
@@ -171,12 +213,14 @@ static void v2_hierarchy(void **state)
                 expect_file(base, "cgroup.subtree_control", "+memory +pids +cpu");
                 snprintf(dir, sizeof dir, "%s/llm-runtime", base);
                 expect_file(dir, "cgroup.subtree_control", "+memory +pids +cpu");
-                snprintf(dir, sizeof dir, "%s/llm-runtime/llm-runtime.%d.t2", base, (int)getpid());
+                char p[300];
+                snprintf(p, sizeof p, "%s/llm-runtime", base);
+                own_name(dir, sizeof dir, p, "t2");
         } else {
                 char p[300];
                 snprintf(p, sizeof p, "%s/user.slice", base);
                 expect_file(p, "cgroup.subtree_control", "+memory +pids +cpu");
-                snprintf(dir, sizeof dir, "%s/user.slice/llm-runtime.%d.t2", base, (int)getpid());
+                own_name(dir, sizeof dir, p, "t2");
         }
         expect_file(dir, "memory.max", "268435456");
         expect_file(dir, "pids.max", "77");

@@ -68,9 +68,9 @@ static int agent_init(lr_agent_t *a, const lr_msg_view_t *v, lr_error_t *err)
         return 0;
 }
 
-int lr_agent_main(int chan)
+int lr_agent_main(int chan_in, int chan_out)
 {
-        lr_agent_t a = { .chan = chan };
+        lr_agent_t a = { .chan_in = chan_in, .chan_out = chan_out };
         lr_buf_t in, out;
         lr_msg_view_t v;
         lr_error_t err = { 0 };
@@ -83,7 +83,7 @@ int lr_agent_main(int chan)
          * SIGPIPE before we can clean up; EPIPE is handled instead. */
         signal(SIGPIPE, SIG_IGN);
 
-        if (lr_wire_recv(chan, AGENT_MAX_REQUEST, &in, &v, &err) < 0 ||
+        if (lr_wire_recv(chan_in, AGENT_MAX_REQUEST, &in, &v, &err) < 0 ||
             agent_init(&a, &v, &err) < 0) {
                 status = 1;
                 goto done;
@@ -92,13 +92,13 @@ int lr_agent_main(int chan)
         lr_wire_begin(&out, LR_MSG_HELLO);
         lr_wire_put_str(&out, LR_T_VERSION, LR_AGENT_VERSION);
         lr_wire_put_u64(&out, LR_T_PID, (uint64_t)getpid());
-        if (lr_wire_send(chan, &out, &err) < 0) {
+        if (lr_wire_send(chan_out, &out, &err) < 0) {
                 status = 1;
                 goto done;
         }
 
         for (;;) {
-                if (lr_wire_recv(chan, AGENT_MAX_REQUEST, &in, &v, &err) < 0) {
+                if (lr_wire_recv(chan_in, AGENT_MAX_REQUEST, &in, &v, &err) < 0) {
                         /* EOF: the host is gone or done.  Either way we end,
                          * and with us (PID 1) the whole namespace. */
                         status = err.errnum == EPIPE ? 0 : 1;
@@ -130,7 +130,7 @@ int lr_agent_main(int chan)
                                               v.type);
                         break;
                 }
-                if (lr_wire_send(chan, &out, &err) < 0) {
+                if (lr_wire_send(chan_out, &out, &err) < 0) {
                         status = 1;
                         break;
                 }

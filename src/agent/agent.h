@@ -27,14 +27,17 @@ typedef struct {
         uint64_t fsize;     /* RLIMIT_FSIZE for commands */
         uint64_t grace_ms;  /* SIGTERM -> SIGKILL grace on timeout */
         uint64_t max_write; /* largest write accepted */
-        int chan;           /* channel fd */
+        int chan_in;        /* channel: requests come from here */
+        int chan_out;       /* channel: results go here (the same fd natively) */
 } lr_agent_t;
 
-/* Run the agent loop on channel fd `chan` until SHUTDOWN or EOF.  Returns
+/* Run the agent loop on the channel until SHUTDOWN or EOF: requests are
+ * read from `in`, results written to `out` (one socket natively; the
+ * container's stdin and stdout on the docker backend).  Returns
  * the exit status for the agent process.  Expects to be PID 1 of its PID
  * namespace (it kills every other process in the namespace between
  * commands); `lr_agent_main` in a non-PID-1 context is only for tests. */
-int lr_agent_main(int chan);
+int lr_agent_main(int in, int out);
 
 /* Request handlers (each sends exactly one RESULT frame). */
 void lr_agent_do_open(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out);

@@ -326,10 +326,15 @@ void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
         bool out_eof = false, err_eof = false;
 
         while (!main_done) {
-                struct pollfd pfd[4];
+                struct pollfd pfd[5];
                 int n = 0;
-                int i_out = -1, i_err = -1, i_in = -1;
+                int i_out = -1, i_err = -1, i_in = -1, i_host = -1;
                 pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+                /* The host hanging up (its end of the channel closed) ends
+                 * the command: natively the parent-death signal does it, in
+                 * a container this is the only sign that the host is gone. */
+                if (!killed)
+                        i_host = n, pfd[n++] = (struct pollfd){ .fd = a->chan_in, .events = 0 };
                 if (!out_eof)
                         i_out = n, pfd[n++] = (struct pollfd){ .fd = po[0], .events = POLLIN };
                 if (!err_eof)
@@ -359,6 +364,10 @@ void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
                 if (poll(pfd, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
                         break;
 
+                if (i_host >= 0 && (pfd[i_host].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+                        killed = true;
+                        kill_tree(pid, SIGKILL);
+                }
                 if (i_out >= 0 && pfd[i_out].revents)
                         out_eof = drain(po[0], &co);
                 if (i_err >= 0 && pfd[i_err].revents)

@@ -39,7 +39,8 @@ static const struct flag {
         { "open-files", 1, "open_files", NULL, "N", "exec limits", "RLIMIT_NOFILE for commands" },
         { "exec-file-size", 1, "exec_file_size", NULL, "SIZE", "exec limits",
           "largest file a command may write (RLIMIT_FSIZE)" },
-        { "backend", 1, "backend", NULL, "NAME", "sandbox", "sandbox backend: native" },
+        { "backend", 1, "backend", NULL, "NAME", "sandbox",
+          "native, docker, or auto (native where the kernel allows it)" },
         { "rootfs", 1, "rootfs", NULL, "DIR", "sandbox",
           "unpacked image to use as the read-only root" },
         { "sandbox-uid", 1, "sandbox_uid", NULL, "UID", "sandbox", "uid inside the sandbox" },
@@ -47,6 +48,14 @@ static const struct flag {
         { "cgroup", 1, "cgroup", NULL, "auto|off", "sandbox",
           "off: no cgroup limits (memory, pids, CPU unenforced)" },
         { "env", 1, "env", NULL, "K=V", "sandbox", "add an environment variable (repeatable)" },
+        { "docker-image", 1, "docker_image", NULL, "IMAGE", "docker",
+          "sandbox image (scripts/build-image.sh builds it offline)" },
+        { "docker-agent", 1, "docker_agent", NULL, "FILE", "docker",
+          "static agent mounted into containers" },
+        { "docker-pool-size", 1, "docker_pool_size", NULL, "N", "docker",
+          "warm, never-used containers kept ready (0 = none)" },
+        { "docker-pool-idle", 1, "docker_pool_idle", NULL, "DUR", "docker",
+          "an unclaimed pool container ends itself after this" },
         { "audit-log", 1, "audit_log", NULL, "PATH", "audit", "audit log file, or 'off'" },
         { "no-audit", 0, "audit", "false", NULL, "audit", "do not write the audit log" },
         { "allow", 1, "allow", NULL, "RULE", "approvals",
@@ -210,6 +219,14 @@ static void flag_default(const lr_config_t *d, const char *key, char *buf, size_
                 snprintf(buf, len, "%s", lr_format_size(d->file_size, t, sizeof t));
         else if (!strcmp(key, "backend"))
                 snprintf(buf, len, "%s", d->backend);
+        else if (!strcmp(key, "docker_image"))
+                snprintf(buf, len, "%s", d->docker_image);
+        else if (!strcmp(key, "docker_agent"))
+                snprintf(buf, len, "lr-agent beside llm-runtime");
+        else if (!strcmp(key, "docker_pool_size"))
+                snprintf(buf, len, "%llu", (unsigned long long)d->docker_pool_size);
+        else if (!strcmp(key, "docker_pool_idle"))
+                snprintf(buf, len, "%llus", (unsigned long long)(d->docker_pool_idle_ms / 1000));
         else if (!strcmp(key, "sandbox_uid"))
                 snprintf(buf, len, "%u", d->uid);
         else if (!strcmp(key, "sandbox_gid"))

@@ -32,6 +32,8 @@ void lr_config_defaults(lr_config_t *cfg)
                 .open_files = 1024,
                 .file_size = 1ull << 30,
                 .backend = lr_xstrdup("native"),
+                .docker_image = lr_xstrdup("llm-runtime-sandbox:1"),
+                .docker_pool_idle_ms = 600000,
                 .uid = 1000,
                 .gid = 1000,
                 .cgroup = LR_CGROUP_AUTO,
@@ -47,6 +49,8 @@ void lr_config_free(lr_config_t *cfg)
         free(cfg->output);
         free(cfg->config_path);
         free(cfg->backend);
+        free(cfg->docker_image);
+        free(cfg->docker_agent);
         free(cfg->rootfs);
         free(cfg->audit_log);
         for (size_t i = 0; i < cfg->n_env; i++) {
@@ -158,6 +162,10 @@ static const struct key {
         { "open_files", K_U64, offsetof(lr_config_t, open_files), 16, 1048576 },
         { "exec_file_size", K_SIZE, offsetof(lr_config_t, file_size), 1, 1ull << 62 },
         { "backend", K_SPECIAL, 0, 0, 0 },
+        { "docker_image", K_STR, offsetof(lr_config_t, docker_image), 0, 0 },
+        { "docker_agent", K_STR, offsetof(lr_config_t, docker_agent), 0, 0 },
+        { "docker_pool_size", K_U64, offsetof(lr_config_t, docker_pool_size), 0, 64 },
+        { "docker_pool_idle", K_DURATION, offsetof(lr_config_t, docker_pool_idle_ms), 1000, 86400000 },
         { "rootfs", K_STR, offsetof(lr_config_t, rootfs), 0, 0 },
         { "sandbox_uid", K_ID, offsetof(lr_config_t, uid), 1, 4294967294u },
         { "sandbox_gid", K_ID, offsetof(lr_config_t, gid), 1, 4294967294u },
@@ -184,15 +192,13 @@ static const struct key *find_key(const char *name)
 static int set_special(lr_config_t *cfg, const char *key, const char *value, lr_error_t *err)
 {
         if (strcmp(key, "backend") == 0) {
-                if (strcmp(value, "native") == 0) {
+                if (strcmp(value, "native") == 0 || strcmp(value, "docker") == 0 ||
+                    strcmp(value, "auto") == 0) {
                         set_str(&cfg->backend, value);
                         return 0;
                 }
-                if (strcmp(value, "docker") == 0 || strcmp(value, "auto") == 0)
-                        return lr_error_set(err, LR_E_CONFIG, 0,
-                                            "backend '%s' is not available in this build yet; "
-                                            "use 'native'", value);
-                return lr_error_set(err, LR_E_CONFIG, 0, "backend: unknown backend '%s' (native)",
+                return lr_error_set(err, LR_E_CONFIG, 0,
+                                    "backend: unknown backend '%s' (native, docker or auto)",
                                     value);
         }
         if (strcmp(key, "cgroup") == 0) {

@@ -52,7 +52,11 @@ typedef struct {
         uint64_t file_size;       /* --exec-file-size (RLIMIT_FSIZE), default 1 GiB */
 
         /* sandbox */
-        char *backend;  /* --backend, "native" (docker: a later issue) */
+        char *backend;  /* --backend native|docker|auto, default native */
+        char *docker_image;         /* --docker-image, default LR_DOCKER_IMAGE */
+        char *docker_agent;         /* --docker-agent: the static agent; NULL = beside us */
+        uint64_t docker_pool_size;  /* --docker-pool-size: warm containers, default 0 */
+        uint64_t docker_pool_idle_ms; /* --docker-pool-idle: unclaimed lifetime, default 10m */
         char *rootfs;   /* --rootfs DIR, NULL = host system dirs read-only */
         uint32_t uid;   /* --sandbox-uid, uid inside the sandbox, default 1000 */
         uint32_t gid;   /* --sandbox-gid, default 1000 */

@@ -282,3 +282,29 @@ int lr_fd_nonblock(int fd, bool on)
                 return -1;
         return 0;
 }
+
+unsigned long long lr_proc_start_time(pid_t pid)
+{
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        ssize_t n = lr_read_full(fd, buf, sizeof buf - 1);
+        lr_close(fd);
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        /* The command name (field 2) may contain spaces and parentheses:
+         * count fields from its last ')'.  Each step moves to the space
+         * before the next field, 3 to 22. */
+        char *p = strrchr(buf, ')');
+        if (!p)
+                return 0;
+        for (int field = 3; field <= 22; field++) {
+                p = strchr(p + 1, ' ');
+                if (!p)
+                        return 0;
+        }
+        return strtoull(p + 1, NULL, 10);
+}

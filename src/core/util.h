@@ -53,6 +53,11 @@ static inline void lr_closep(int *fd)
 ssize_t lr_read_full(int fd, void *buf, size_t len);
 int lr_write_full(int fd, const void *buf, size_t len);
 
+/* A process's start time (clock ticks after boot, /proc/PID/stat field
+ * 22), or 0 when it does not exist.  With the pid it identifies a process
+ * even after the pid is reused. */
+unsigned long long lr_proc_start_time(pid_t pid);
+
 /* Allocation that aborts on failure: out-of-memory is not a recoverable
  * condition for a CLI that must not lose track of its sandbox. */
 void *lr_xmalloc(size_t n);

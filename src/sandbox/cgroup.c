@@ -153,27 +153,6 @@ static void cg_remove_dir(const char *dir)
         }
 }
 
-/* A process's start time (clock ticks after boot, /proc/PID/stat field 22),
- * or 0 when it does not exist.  The command name (field 2) may contain
- * spaces and parentheses, so fields are counted from its last ')'. */
-static unsigned long long proc_start_time(pid_t pid)
-{
-        char path[64], buf[1024];
-        snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-        if (read_small(path, buf, sizeof buf) < 0)
-                return 0;
-        char *p = strrchr(buf, ')');
-        if (!p)
-                return 0;
-        /* Each step moves to the space before the next field, 3 to 22. */
-        for (int field = 3; field <= 22; field++) {
-                p = strchr(p + 1, ' ');
-                if (!p)
-                        return 0;
-        }
-        return strtoull(p + 1, NULL, 10);
-}
-
 /* Whether the runtime that named a cgroup "llm-runtime.<pid>[.<start>]..."
  * is gone.  A live pid with another start time is a reused pid. */
 static bool owner_gone(const char *suffix)
@@ -190,7 +169,7 @@ static bool owner_gone(const char *suffix)
         unsigned long long start = strtoull(end + 1, &end2, 10);
         if (end2 == end + 1 || *end2 != '.')
                 return false; /* no start time in the name: the pid decides */
-        unsigned long long now = proc_start_time((pid_t)pid);
+        unsigned long long now = lr_proc_start_time((pid_t)pid);
         return now != 0 && now != start;
 }
 
@@ -361,7 +340,7 @@ int cgroup_create(const lr_config_t *cfg, const char *name, lr_cgroup_t **ret, l
         lr_cgroup_t *cg = lr_xcalloc(1, sizeof *cg);
         char full[256];
         snprintf(full, sizeof full, CG_PREFIX "%d.%llu.%s", (int)getpid(),
-                 proc_start_time(getpid()), name);
+                 lr_proc_start_time(getpid()), name);
         cgroup_sweep_stale();
         int r = is_pure_v2() ? create_v2(cfg, full, cg, err) : create_v1(cfg, full, cg, err);
         if (r < 0) {

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "docker/docker.h"
 #include "core/util.h"
 
 #define SETUP_TIMEOUT_MS 20000
@@ -55,7 +56,8 @@ struct lr_sandbox {
         pid_t pid;
         int chan;
         lr_cgroup_t *cg;
-        char desc[512];
+        lr_docker_t *docker; /* set for the docker backend, which owns chan */
+        char desc[768];
 };
 
 typedef struct {
@@ -155,7 +157,7 @@ static __attribute__((noreturn)) void child_main(const child_ctx_t *c)
          * environment; commands get their own allowlisted envp, and the
          * agent needs none of it. */
         clearenv();
-        _exit(lr_agent_main(CHAN_FD));
+        _exit(lr_agent_main(CHAN_FD, CHAN_FD));
 }
 
 /* Refuse early, with the fix, when the kernel forbids what we need. */
@@ -365,6 +367,69 @@ out:
         return r;
 }
 
+/* Whether this kernel lets us build the native sandbox: a throwaway child
+ * tries the namespaces lr_native_create() needs. */
+static bool native_possible(char *why, size_t len)
+{
+        pid_t pid = fork();
+        if (pid < 0) {
+                snprintf(why, len, "fork: %s", strerror(errno));
+                return false;
+        }
+        if (pid == 0)
+                _exit(unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+                              CLONE_NEWIPC | CLONE_NEWUTS) < 0
+                              ? 1
+                              : 0);
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                return true;
+        snprintf(why, len, "unprivileged user namespaces are not available");
+        return false;
+}
+
+int lr_sandbox_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_t **ret,
+                      lr_error_t *err)
+{
+        const char *backend = cfg->backend ? cfg->backend : "native";
+        char why[128] = "";
+        bool chosen = strcmp(backend, "auto") == 0;
+        if (chosen)
+                backend = native_possible(why, sizeof why) ? "native" : "docker";
+        if (strcmp(backend, "docker") != 0) {
+                if (lr_native_create(cfg, session_id, ret, err) < 0)
+                        return -1;
+                if (chosen) {
+                        char tmp[sizeof (*ret)->desc];
+                        snprintf(tmp, sizeof tmp, "%s", (*ret)->desc);
+                        snprintf((*ret)->desc, sizeof (*ret)->desc,
+                                 "%s (backend auto: the kernel allows it)", tmp);
+                }
+                return 0;
+        }
+        lr_docker_t *d = NULL;
+        if (lr_docker_create(cfg, session_id, &d, err) < 0) {
+                if (chosen)
+                        lr_error_wrap(err, "backend auto chose docker (%s)", why);
+                return -1;
+        }
+        lr_sandbox_t *sb = lr_xcalloc(1, sizeof *sb);
+        sb->pid = -1;
+        sb->docker = d;
+        sb->chan = lr_docker_channel(d);
+        snprintf(sb->desc, sizeof sb->desc, "%s%s%s%s", lr_docker_describe(d),
+                 chosen ? " (backend auto: " : "", chosen ? why : "", chosen ? ")" : "");
+        *ret = sb;
+        return 0;
+}
+
+const char *lr_sandbox_backend(const lr_sandbox_t *sb)
+{
+        return sb->docker ? "docker" : "native";
+}
+
 int lr_sandbox_channel(const lr_sandbox_t *sb)
 {
         return sb->chan;
@@ -377,6 +442,8 @@ pid_t lr_sandbox_pid(const lr_sandbox_t *sb)
 
 uint64_t lr_sandbox_oom_kills(const lr_sandbox_t *sb)
 {
+        if (sb->docker)
+                return 0; /* not visible from here; see docker.h */
         return cgroup_oom_kills(sb->cg);
 }
 
@@ -389,6 +456,11 @@ void lr_sandbox_destroy(lr_sandbox_t *sb)
 {
         if (!sb)
                 return;
+        if (sb->docker) {
+                lr_docker_destroy(sb->docker);
+                free(sb);
+                return;
+        }
         live_remove(sb);
         sb->chan = lr_close(sb->chan);
         if (sb->pid > 0) {

@@ -24,6 +24,12 @@ typedef struct lr_sandbox lr_sandbox_t;
 
 int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_t **ret,
                      lr_error_t *err);
+/* The backend the config asks for: native, docker, or auto (native when
+ * this kernel allows it, docker otherwise).  The description says which
+ * was used and, for auto, why. */
+int lr_sandbox_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_t **ret,
+                      lr_error_t *err);
+const char *lr_sandbox_backend(const lr_sandbox_t *sb); /* "native" or "docker" */
 int lr_sandbox_channel(const lr_sandbox_t *sb);
 pid_t lr_sandbox_pid(const lr_sandbox_t *sb);
 /* Count of OOM kills in the sandbox's memory cgroup so far (0 if unknown). */
@@ -71,6 +77,9 @@ typedef struct lr_seccomp lr_seccomp_t;
 int seccomp_build(lr_seccomp_t **ret, lr_error_t *err);
 int seccomp_child_load(lr_seccomp_t *f); /* returns -errno */
 void seccomp_free(lr_seccomp_t *f);
+/* The same policy as a Docker/Podman seccomp profile (JSON, malloc'd), for
+ * HostConfig.SecurityOpt "seccomp=...". */
+int seccomp_docker_profile(char **ret, lr_error_t *err);
 
 /* cgroup.c */
 typedef struct lr_cgroup lr_cgroup_t;

@@ -86,7 +86,7 @@ static int session_start_sandbox(lr_session_t *s, lr_error_t *err)
         lr_msg_view_t v;
         lr_buf_t env;
 
-        if (lr_native_create(cfg, s->id, &s->sb, err) < 0)
+        if (lr_sandbox_create(cfg, s->id, &s->sb, err) < 0)
                 return -1;
         int chan = lr_sandbox_channel(s->sb);
 

@@ -4,8 +4,8 @@
 # it has something to install.  Needs root (or sudo).
 set -euo pipefail
 
-BUILD_PKGS=(build-essential meson ninja-build pkg-config libseccomp-dev libjansson-dev libyaml-dev libgit2-dev)
-TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev python3 procps)
+BUILD_PKGS=(build-essential meson ninja-build pkg-config libseccomp-dev libjansson-dev libyaml-dev libgit2-dev libcurl4-openssl-dev)
+TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev python3 procps curl)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then

@@ -71,6 +71,36 @@ run_suite() { # name builddir [meson setup args...]
 
 run_suite release build
 
+# The docker backend: the same end-to-end and hostile suites against a real
+# Docker Engine (Debian's docker.io; scripts/docker-setup.sh starts dockerd
+# when none runs and builds the sandbox image offline).  When Docker cannot
+# run here, the pass is skipped and says why; it never passes silently.
+if [ "$broken" -eq 0 ]; then
+  echo "=== docker: setup ==="
+  if ./scripts/docker-setup.sh; then
+    echo "=== docker: tests (e2e and hostile suites, --backend docker) ==="
+    LR_TEST_BACKEND=docker meson test -C build --print-errorlogs --num-processes 1 \
+      --suite e2e --suite hostile ${MESON_TEST_ARGS:-}
+    read -r p f s < <(summary_json build)
+    # Nothing may be left: no session container, no pool container (tests
+    # that fill a pool prune it themselves).
+    left=$(curl -s --unix-socket /var/run/docker.sock \
+      'http://d/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.llm-runtime%22%5D%7D' |
+      python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo "?")
+    if [ "$left" = 0 ]; then
+      p=$((p + 1)); echo "ok - docker ps -a: no llm-runtime container left"
+    else
+      f=$((f + 1)); echo "not ok - docker ps -a: $left llm-runtime container(s) left"
+      docker ps -a 2>/dev/null | head -20
+    fi
+    echo "=== docker: $p passed, $f failed, $s skipped ==="
+    total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
+  else
+    echo "=== docker: SKIPPED: scripts/docker-setup.sh could not provide a Docker Engine and image (reason above) ==="
+    total_s=$((total_s + 1))
+  fi
+fi
+
 if [ -z "${QUICK:-}" ]; then
   # ASan+UBSan: the runtime and the agent it forks are instrumented.
   # detect_leaks stays on for the host process; the agent leaves through

@@ -20,6 +20,7 @@
 
 #include "audit/audit.h"
 #include "cli/mcp.h"
+#include "docker/docker.h"
 #include "cli/serve.h"
 #include "cli/options.h"
 #include "core/config.h"
@@ -150,6 +151,16 @@ int main(int argc, char **argv)
         if (cli.version || (cli.subcommand && strcmp(cli.subcommand, "version") == 0)) {
                 printf("llm-runtime %s\n", LR_VERSION);
                 status = 0;
+                goto out;
+        }
+        if (cli.subcommand && strcmp(cli.subcommand, "prune") == 0) {
+                int n = lr_docker_drain(&cfg, true, &err);
+                if (n < 0) {
+                        status = fail(&err);
+                } else {
+                        printf("removed %d container%s\n", n, n == 1 ? "" : "s");
+                        status = 0;
+                }
                 goto out;
         }
         bool mcp = cli.subcommand && strcmp(cli.subcommand, "mcp") == 0;

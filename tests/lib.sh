@@ -17,6 +17,25 @@ _n=0
 _failed=0
 _tmpdirs=()
 
+# LR_TEST_BACKEND=docker runs the same suite against the docker backend
+# (scripts/test.sh does, after scripts/docker-setup.sh): LR_BIN becomes a
+# wrapper that appends --backend docker to every call, so scripts, the
+# Python clients and pgrep patterns ("llm-runtime --root WS") are unchanged.
+LR_TEST_BACKEND=${LR_TEST_BACKEND:-native}
+LR_REAL_BIN=${LR_REAL_BIN:-$LR_BIN}
+if [ "$LR_TEST_BACKEND" = docker ] && [ -z "${_LR_WRAPPED:-}" ]; then
+  _wrapdir=$(mktemp -d /tmp/lr-test-bin.XXXXXX)
+  printf '#!/bin/sh\nexec "%s" "$@" --backend docker\n' "$LR_BIN" > "$_wrapdir/llm-runtime"
+  chmod 755 "$_wrapdir/llm-runtime"
+  LR_BIN=$_wrapdir/llm-runtime
+  export _LR_WRAPPED=1
+fi
+export LR_BIN LR_REAL_BIN LR_TEST_BACKEND
+
+# on_docker: true when this run targets the docker backend (for checks that
+# only make sense on one backend; they print why they skip).
+on_docker() { [ "$LR_TEST_BACKEND" = docker ]; }
+
 ok() { _n=$((_n + 1)); echo "ok $_n - $*"; }
 not_ok() { _n=$((_n + 1)); _failed=$((_failed + 1)); echo "not ok $_n - $*"; }
 
@@ -50,6 +69,7 @@ finish() {
 cleanup_tmpdirs() {
   local d
   for d in "${_tmpdirs[@]}"; do rm -rf "$d"; done
+  [ -n "${_wrapdir:-}" ] && rm -rf "$_wrapdir"
 }
 trap cleanup_tmpdirs EXIT
 
@@ -81,6 +101,11 @@ lr() {
 
 require_sandbox() {
   [ -x "$LR_BIN" ] || skip_all "llm-runtime binary not built at $LR_BIN"
+  if on_docker; then
+    curl -sf --max-time 5 --unix-socket "${DOCKER_SOCK:-/var/run/docker.sock}" http://d/_ping >/dev/null ||
+      skip_all "docker backend: no Docker Engine answers on ${DOCKER_SOCK:-/var/run/docker.sock}"
+    return
+  fi
   if [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 1)" = 0 ]; then
     skip_all "user namespaces are disabled on this kernel (user.max_user_namespaces=0)"
   fi

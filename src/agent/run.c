@@ -260,6 +260,33 @@ fail:;
         _exit(127);
 }
 
+/* The OOM-kill count of the cgroup we are in, where the container's
+ * cgroup is mounted at /sys/fs/cgroup (Docker, Podman: v2 memory.events,
+ * v1 memory/memory.oom_control).  The native backend reads it on the host
+ * instead; the host only uses this to word an error message. */
+static int oom_kills(uint64_t *ret)
+{
+        static const char *const files[] = { "/sys/fs/cgroup/memory.events",
+                                             "/sys/fs/cgroup/memory/memory.oom_control" };
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                int fd = open(files[i], O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        continue;
+                char buf[1024];
+                ssize_t n = lr_read_full(fd, buf, sizeof buf - 1);
+                lr_close(fd);
+                if (n <= 0)
+                        continue;
+                buf[n] = '\0';
+                char *p = strstr(buf, "oom_kill ");
+                if (!p)
+                        continue;
+                *ret = strtoull(p + 9, NULL, 10);
+                return 0;
+        }
+        return -1;
+}
+
 void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
 {
         _cleanup_free_ char *cmd = NULL;
@@ -446,6 +473,9 @@ void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
         lr_wire_put_u64(out, LR_T_SIGNAL, (uint64_t)sig);
         lr_wire_put_u64(out, LR_T_TIMEDOUT, timed_out ? 1 : 0);
         lr_wire_put_u64(out, LR_T_DURATION, duration);
+        uint64_t ooms;
+        if (oom_kills(&ooms) == 0)
+                lr_wire_put_u64(out, LR_T_OOM_KILLS, ooms);
         capture_put(&co, out, LR_T_OUT_HEAD, LR_T_OUT_TAIL, LR_T_OUT_TOTAL);
         capture_put(&ce, out, LR_T_ERR_HEAD, LR_T_ERR_TAIL, LR_T_ERR_TOTAL);
         capture_free(&co);

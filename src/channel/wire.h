@@ -79,6 +79,7 @@ typedef enum {
         LR_T_EXCLUDE = 33,    /* walk: "glob\0glob\0..."; matches are skipped, not entered */
         LR_T_DEST = 34,       /* move: destination path */
         LR_T_TRUNCATED = 35,  /* walk: 1 if a limit cut the listing short */
+        LR_T_OOM_KILLS = 36,  /* exec: the sandbox cgroup's oom_kill count, as the agent sees it */
         LR_T_MAX_TAG_
 } lr_tag_t;
 

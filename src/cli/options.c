@@ -156,7 +156,8 @@ int lr_cli_parse(int argc, char **argv, lr_cli_t *cli, lr_error_t *err)
         }
         for (int i = optind; i < argc; i++) {
                 if (i == optind && (strcmp(argv[i], "help") == 0 || strcmp(argv[i], "version") == 0 ||
-                                    strcmp(argv[i], "mcp") == 0 || strcmp(argv[i], "serve") == 0)) {
+                                    strcmp(argv[i], "mcp") == 0 || strcmp(argv[i], "serve") == 0 ||
+                                    strcmp(argv[i], "prune") == 0)) {
                         cli->subcommand = argv[i];
                         continue;
                 }
@@ -253,6 +254,8 @@ void lr_cli_usage(FILE *f)
                 "Usage: llm-runtime [OPTIONS] < reply.txt\n"
                 "       llm-runtime mcp [OPTIONS]     MCP tool server on stdio\n"
                 "       llm-runtime serve [OPTIONS]   JSON-RPC sandbox API on stdio (orchestrators)\n"
+                "       llm-runtime prune             remove this host's warm-pool containers and\n"
+                "                                     those of dead runtimes (docker backend)\n"
                 "\n"
                 "Runs the tool commands in an LLM reply inside a sandbox and prints the results:\n"
                 "  <open PATH>                 read a file\n"

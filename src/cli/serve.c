@@ -170,9 +170,9 @@ static int m_create(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, uint
         json_t *net = json_object_get(params, "network");
         if ((limits && !json_is_object(limits)) || (jroot && !json_is_string(jroot)))
                 return bad_params(rpc, id, "'limits' must be an object and 'root' a string");
-        if (backend && strcmp(backend, "native") != 0)
-                return fail(rpc, id, LR_E_CONFIG,
-                            "only the 'native' backend is available in this build", t0);
+        if (backend && strcmp(backend, "native") != 0 && strcmp(backend, "docker") != 0 &&
+            strcmp(backend, "auto") != 0)
+                return bad_params(rpc, id, "'backend' must be native, docker or auto");
         if (net && !(json_is_string(net) && strcmp(json_string_value(net), "none") == 0))
                 return fail(rpc, id, LR_E_CONFIG,
                             "network policies other than \"none\" are not supported yet", t0);
@@ -198,6 +198,8 @@ static int m_create(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, uint
         }
         b->root = lr_xstrdup(buf);
         b->cfg.root = b->root;
+        if (backend)
+                b->cfg.backend = (char *)backend; /* read during lr_session_open only */
         if (limits && apply_limits(&b->cfg, limits, msg, sizeof msg) < 0) {
                 free(b->root);
                 free(b);
@@ -219,7 +221,8 @@ static int m_create(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, uint
         audit_op(sv, "create", b, b->root, NULL, -1, ms_since(t1) / 1e3, "ok");
         reply(rpc, id,
               json_pack("{s:s,s:s,s:s,s:s}", "sandbox", b->id, "root", b->root, "backend",
-                        "native", "description", lr_session_describe(b->session)),
+                        lr_session_backend(b->session), "description",
+                        lr_session_describe(b->session)),
               t0, json_pack("{s:f}", "startMs", ms_since(t1)));
         return 0;
 }
@@ -421,7 +424,8 @@ static void handle(void *ctx, lr_rpc_t *rpc, json_t *id, const char *meth, json_
                         if (b)
                                 json_array_append_new(
                                         arr, json_pack("{s:s,s:s,s:s,s:I,s:f}", "sandbox", b->id,
-                                                       "root", b->root, "backend", "native",
+                                                       "root", b->root, "backend",
+                                                       lr_session_backend(b->session),
                                                        "calls", (json_int_t)b->calls,
                                                        "ageSeconds",
                                                        ms_since(b->created_ns) / 1e3));

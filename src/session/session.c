@@ -21,6 +21,7 @@ struct lr_session {
         const lr_config_t *cfg;
         char *id;
         lr_sandbox_t *sb;
+        uint64_t agent_ooms; /* the last oom_kill count the agent reported */
         lr_buf_t tx, rx;
         char desc[512];
 };
@@ -148,6 +149,11 @@ void lr_session_close(lr_session_t *s)
         lr_buf_free(&s->rx);
         free(s->id);
         free(s);
+}
+
+const char *lr_session_backend(const lr_session_t *s)
+{
+        return s && s->sb ? lr_sandbox_backend(s->sb) : "none";
 }
 
 const char *lr_session_describe(const lr_session_t *s)
@@ -291,6 +297,13 @@ int lr_session_exec(lr_session_t *s, const char *cmd, const char *stdin_data, si
                 goto bad;
         if (s->sb && lr_sandbox_oom_kills(s->sb) > oom_before)
                 res->oom_killed = true;
+        /* Containers: the host cannot see the cgroup, the agent reports it. */
+        if (s->sb && strcmp(lr_sandbox_backend(s->sb), "docker") == 0 &&
+            lr_wire_get_u64(&v, LR_T_OOM_KILLS, &x, NULL) == 0) {
+                if (x > s->agent_ooms)
+                        res->oom_killed = true;
+                s->agent_ooms = x;
+        }
         if (res->timed_out) {
                 res->code = LR_E_EXEC_TIMEOUT;
                 res->exit_code = 124;

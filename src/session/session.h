@@ -55,6 +55,8 @@ int lr_session_open(const lr_config_t *cfg, const char *session_id, lr_session_t
                     lr_error_t *err);
 void lr_session_close(lr_session_t *s); /* accepts NULL */
 const char *lr_session_describe(const lr_session_t *s);
+/* "native" or "docker": the backend the session's sandbox runs on. */
+const char *lr_session_backend(const lr_session_t *s);
 
 /* Each call fills *res (caller frees with the matching _free).  They return
  * 0 when the agent answered (res->code tells the outcome), or -1 when the

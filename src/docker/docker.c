@@ -234,13 +234,21 @@ static void keep_err(lr_docker_t *d, const char *p, size_t n)
         pthread_mutex_unlock(&d->lock);
 }
 
+static int pump_sink(void *arg, int stream, const char *p, size_t n)
+{
+        lr_docker_t *d = arg;
+        if (stream == 1)
+                return lr_write_full(d->pump_end, p, n);
+        if (stream == 2)
+                keep_err(d, p, n);
+        return 0;
+}
+
 static void *pump_main(void *arg)
 {
         lr_docker_t *d = arg;
-        unsigned char hdr[8];
-        size_t hlen = 0;
-        uint32_t left = 0;
-        int stream = 0;
+        lr_mux_t mux;
+        lr_mux_init(&mux, MAX_MUX_FRAME);
         static const size_t BUFSZ = 65536;
         char *buf = lr_xmalloc(BUFSZ);
         sigset_t all;
@@ -275,48 +283,12 @@ static void *pump_main(void *arg)
                         continue;
                 if (n <= 0)
                         break; /* the container ended */
-                /* Demultiplex: [stream, 0, 0, 0, size (big-endian u32)]. */
-                const char *p = buf;
-                size_t avail = (size_t)n;
-                bool bad = false;
-                while (avail > 0) {
-                        if (left == 0 && hlen < sizeof hdr) {
-                                size_t take = sizeof hdr - hlen;
-                                if (take > avail)
-                                        take = avail;
-                                memcpy(hdr + hlen, p, take);
-                                hlen += take;
-                                p += take;
-                                avail -= take;
-                                if (hlen < sizeof hdr)
-                                        break;
-                                stream = hdr[0];
-                                left = (uint32_t)hdr[4] << 24 | (uint32_t)hdr[5] << 16 |
-                                       (uint32_t)hdr[6] << 8 | hdr[7];
-                                hlen = 0;
-                                if (stream > 2 || hdr[1] || hdr[2] || hdr[3] ||
-                                    left > MAX_MUX_FRAME) {
-                                        keep_err(d, "\n[llm-runtime: malformed stream frame]", 38);
-                                        bad = true;
-                                        break;
-                                }
-                                continue;
-                        }
-                        size_t take = left < avail ? left : avail;
-                        if (stream == 1) {
-                                if (lr_write_full(d->pump_end, p, take) < 0) {
-                                        bad = true;
-                                        break;
-                                }
-                        } else if (stream == 2) {
-                                keep_err(d, p, take);
-                        }
-                        p += take;
-                        avail -= take;
-                        left -= (uint32_t)take;
-                }
-                if (bad)
+                int r = lr_mux_feed(&mux, buf, (size_t)n, pump_sink, d);
+                if (r < 0) {
+                        if (r == -1)
+                                keep_err(d, "\n[llm-runtime: malformed stream frame]", 38);
                         break;
+                }
         }
         free(buf);
         /* Either side is done: the session sees EOF on its channel, and

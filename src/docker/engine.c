@@ -427,3 +427,51 @@ int lr_engine_attach(lr_engine_t *e, const char *id, lr_stream_t **ret, lr_error
         lr_stream_close(s);
         return -1;
 }
+
+/* ---- stream multiplexing ---- */
+
+void lr_mux_init(lr_mux_t *m, size_t max_frame)
+{
+        memset(m, 0, sizeof *m);
+        m->max_frame = max_frame;
+}
+
+int lr_mux_feed(lr_mux_t *m, const char *data, size_t len,
+                int (*sink)(void *arg, int stream, const char *p, size_t n), void *arg)
+{
+        if (m->failed)
+                return -1;
+        while (len > 0) {
+                if (m->left == 0) {
+                        size_t take = sizeof m->hdr - m->hlen;
+                        if (take > len)
+                                take = len;
+                        memcpy(m->hdr + m->hlen, data, take);
+                        m->hlen += take;
+                        data += take;
+                        len -= take;
+                        if (m->hlen < sizeof m->hdr)
+                                return 0;
+                        m->hlen = 0;
+                        const unsigned char *h = m->hdr;
+                        uint32_t n = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 |
+                                     (uint32_t)h[6] << 8 | h[7];
+                        if (h[0] > 2 || h[1] || h[2] || h[3] || n > m->max_frame) {
+                                m->failed = true;
+                                return -1;
+                        }
+                        m->stream = h[0];
+                        m->left = n;
+                        continue;
+                }
+                size_t take = m->left < len ? m->left : len;
+                if (sink(arg, m->stream, data, take) < 0) {
+                        m->failed = true;
+                        return -2;
+                }
+                data += take;
+                len -= take;
+                m->left -= (uint32_t)take;
+        }
+        return 0;
+}

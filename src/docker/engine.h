@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/error.h"
@@ -65,6 +66,24 @@ int lr_stream_write(lr_stream_t *s, const void *buf, size_t len);
 /* Whether buffered bytes are waiting (poll would not show them). */
 bool lr_stream_pending(const lr_stream_t *s);
 void lr_stream_close(lr_stream_t *s); /* accepts NULL */
+
+/* The Engine's stream multiplexing (non-TTY attach): frames of
+ * [stream (0 stdin, 1 stdout, 2 stderr), 0, 0, 0, length (u32 big-endian)]
+ * followed by the payload.  lr_mux_feed() takes bytes as they arrive, in
+ * any split, and calls `sink` for each payload piece; it fails (and stays
+ * failed) on a bad header or a frame over `max_frame`. */
+typedef struct {
+        unsigned char hdr[8];
+        size_t hlen;
+        uint32_t left;
+        int stream;
+        size_t max_frame;
+        bool failed;
+} lr_mux_t;
+void lr_mux_init(lr_mux_t *m, size_t max_frame);
+/* Returns 0, -1 on a malformed stream, -2 when sink returned -1. */
+int lr_mux_feed(lr_mux_t *m, const char *data, size_t len,
+                int (*sink)(void *arg, int stream, const char *p, size_t n), void *arg);
 
 /* Parse DOCKER_HOST-style addresses (exposed for the unit tests).  Sets
  * *unix_path (malloc'd) for unix://, or *url (malloc'd, "http://host:port")

@@ -91,7 +91,7 @@ echo "=== configuring ==="
 [ -e "$ROOT/usr/bin/awk" ] || ln -s mawk "$ROOT/usr/bin/awk"
 mkdir -p "$ROOT/etc" "$ROOT/workspace" "$ROOT/home/sandbox" "$ROOT/tmp" "$ROOT/proc" "$ROOT/sys" "$ROOT/dev" "$ROOT/run" "$ROOT/var/tmp"
 cat > "$ROOT/etc/passwd" <<'EOF'
-root:x:0:0:root:/root:/usr/sbin/nologin
+root:x:0:0:root:/nonexistent:/usr/sbin/nologin
 sandbox:x:1000:1000:llm-runtime sandbox:/home/sandbox:/bin/bash
 nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
 EOF
@@ -109,6 +109,8 @@ chmod 1777 "$ROOT/tmp" "$ROOT/var/tmp"
 # No SUID/SGID binary may stay: no-new-privileges would neuter them, but an
 # image without them does not depend on that.
 find "$ROOT" -xdev -type f -perm /6000 -exec chmod ug-s {} +
+# Nothing of root's: the sandbox never runs as root (as natively, /root is absent).
+rm -rf "$ROOT/root"
 rm -rf "$ROOT/usr/share/doc" "$ROOT/usr/share/man" "$ROOT/usr/share/info" "$ROOT/usr/share/locale" \
        "$ROOT/usr/share/lintian" "$ROOT/var/cache/debconf"
 {

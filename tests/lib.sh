@@ -26,11 +26,37 @@ LR_REAL_BIN=${LR_REAL_BIN:-$LR_BIN}
 if [ "$LR_TEST_BACKEND" = docker ] && [ -z "${_LR_WRAPPED:-}" ]; then
   _wrapdir=$(mktemp -d /tmp/lr-test-bin.XXXXXX)
   printf '#!/bin/sh\nexec "%s" "$@" --backend docker\n' "$LR_BIN" > "$_wrapdir/llm-runtime"
-  chmod 755 "$_wrapdir/llm-runtime"
+  chmod 755 "$_wrapdir" "$_wrapdir/llm-runtime"
   LR_BIN=$_wrapdir/llm-runtime
   export _LR_WRAPPED=1
 fi
 export LR_BIN LR_REAL_BIN LR_TEST_BACKEND
+
+# docker_left_none: no container of this runtime and this test's runs is
+# left (waits up to 15 s for Docker's AutoRemove).  Containers of runtimes
+# outside this test (another pid, still alive) are not counted.
+docker_left_none() {
+  local n
+  for _ in $(seq 150); do
+    n=$(curl -s --max-time 10 --unix-socket "${DOCKER_SOCK:-/var/run/docker.sock}" \
+        'http://d/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.llm-runtime.session%22%5D%7D' |
+        python3 -c '
+import json, os, sys
+n = 0
+for c in json.load(sys.stdin):
+    pid = int(c["Labels"].get("io.llm-runtime.owner", "0.0").split(".")[0] or 0)
+    try:
+        os.kill(pid, 0); alive = True
+    except Exception:
+        alive = False
+    n += not alive
+print(n)' 2>/dev/null)
+    [ "$n" = 0 ] && return 0
+    sleep 0.1
+  done
+  echo "# containers left: $n"
+  return 1
+}
 
 # on_docker: true when this run targets the docker backend (for checks that
 # only make sense on one backend; they print why they skip).

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,11 @@ int main(int argc, char **argv)
                 fprintf(stderr, "agent: prctl: %s\n", strerror(errno));
                 return 1;
         }
+
+        /* As natively (the runtime ignores it before forking the agent): a
+         * command that hits RLIMIT_FSIZE gets EFBIG ("File too large"), not
+         * a SIGXFSZ core.  Ignored dispositions survive execve. */
+        signal(SIGXFSZ, SIG_IGN);
 
         /* Move the channel off 0 and 1 (close-on-exec, so no command
          * inherits it) and put /dev/null in their place. */

@@ -169,12 +169,14 @@ static json_t *container_spec(const lr_config_t *cfg, const char *agent, const c
                               const char *session, bool pool, const char *key, unsigned uid,
                               unsigned gid)
 {
-        char user[64], boot[64], owner[64], tmpfs[96], idle[32];
+        char user[64], boot[64], owner[64], tmpfs[128], idle[32];
         snprintf(user, sizeof user, "%u:%u", uid, gid);
         boot_id(boot, sizeof boot);
         owner_tag(owner, sizeof owner);
-        snprintf(tmpfs, sizeof tmpfs, "rw,nosuid,nodev,size=%llu,mode=1777",
-                 (unsigned long long)cfg->tmpfs_size);
+        /* The native /tmp's options: size and inode caps alike. */
+        uint64_t inodes = cfg->tmpfs_size / 4096 > 1024 ? cfg->tmpfs_size / 4096 : 1024;
+        snprintf(tmpfs, sizeof tmpfs, "rw,nosuid,nodev,size=%llu,nr_inodes=%llu,mode=1777",
+                 (unsigned long long)cfg->tmpfs_size, (unsigned long long)inodes);
         snprintf(idle, sizeof idle, "%llu",
                  (unsigned long long)((cfg->docker_pool_idle_ms + 999) / 1000));
         char *seccomp = lr_xasprintf("seccomp=%s", profile);
@@ -201,13 +203,14 @@ static json_t *container_spec(const lr_config_t *cfg, const char *agent, const c
                                    "ReadOnly", 1);
         json_t *host = json_pack(
                 "{s:s,s:[s],s:[s,s],s:b,s:I,s:I,s:I,s:I,s:o,s:{s:s},s:o,s:b,s:s,s:s,"
-                "s:{s:s,s:{}},s:b}",
+                "s:{s:s,s:{}},s:b,s:I}",
                 "NetworkMode", "none", "CapDrop", "ALL", "SecurityOpt", "no-new-privileges:true",
                 seccomp, "ReadonlyRootfs", 1, "Memory", (json_int_t)cfg->memory, "MemorySwap",
                 (json_int_t)cfg->memory, "NanoCpus", (json_int_t)(cfg->cpus * 1e9),
                 "PidsLimit", (json_int_t)cfg->pids, "Ulimits", ulimits, "Tmpfs", "/tmp", tmpfs,
                 "Mounts", mounts, "AutoRemove", 1, "IpcMode", "private", "CgroupnsMode",
-                "private", "LogConfig", "Type", "none", "Config", "Privileged", 0);
+                "private", "LogConfig", "Type", "none", "Config", "Privileged", 0, "ShmSize",
+                (json_int_t)cfg->tmpfs_size);
         json_t *spec = json_pack(
                 "{s:s,s:o,s:[],s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:o,s:o}", "Image",
                 cfg->docker_image, "Entrypoint", entry, "Cmd", "User", user, "WorkingDir",
@@ -519,12 +522,27 @@ static int pool_claim(lr_docker_t *d, const char *key, const char *name)
                 char path[512];
                 long status = 0;
                 snprintf(path, sizeof path, "/containers/%s/rename?name=%s", cn, name);
-                if (lr_engine_call(d->eng, "POST", path, NULL, 10000, &status, NULL, &err) == 0 &&
-                    status == 204) {
-                        snprintf(d->id, sizeof d->id, "%s", id);
-                        got = 1;
-                        break;
+                if (lr_engine_call(d->eng, "POST", path, NULL, 10000, &status, NULL, &err) < 0 ||
+                    status != 204)
+                        continue;
+                /* Health check: the list was a snapshot; the container must
+                 * still run (its PID 1 is the agent).  A dead one is removed
+                 * and the next tried. */
+                json_t *st = NULL;
+                snprintf(path, sizeof path, "/containers/%s/json", id);
+                bool running = lr_engine_call(d->eng, "GET", path, NULL, 10000, &status, &st,
+                                              &err) == 0 &&
+                               status == 200 &&
+                               json_is_true(json_object_get(json_object_get(st, "State"),
+                                                            "Running"));
+                json_decref(st);
+                if (!running) {
+                        (void)remove_container(d->eng, id);
+                        continue;
                 }
+                snprintf(d->id, sizeof d->id, "%s", id);
+                got = 1;
+                break;
         }
         json_decref(list);
         if (lock >= 0)
@@ -601,6 +619,13 @@ int lr_docker_create(const lr_config_t *cfg, const char *session_id, lr_docker_t
         json_t *spec = NULL;
         unsigned uid, gid;
 
+        if (cfg->rootfs) {
+                lr_error_set(err, LR_E_CONFIG, 0,
+                             "--rootfs %s: a root filesystem directory belongs to the native "
+                             "backend; the docker backend's is its image (--docker-image)",
+                             cfg->rootfs);
+                goto fail;
+        }
         if (lr_engine_open(&d->eng, err) < 0)
                 goto fail;
         /* Containers of owners that died: gone before we add ours. */
@@ -619,6 +644,14 @@ int lr_docker_create(const lr_config_t *cfg, const char *session_id, lr_docker_t
          * between two of them. */
         spec = container_spec(cfg, agent, profile, NULL, true, "", uid, gid);
         json_object_del(json_object_get(spec, "Labels"), LABEL_HOST);
+        /* ...plus the agent binary's identity: a rebuilt agent must not be
+         * served by containers that mount the old one's path. */
+        struct stat ast;
+        if (stat(agent, &ast) == 0)
+                json_object_set_new(spec, "agent",
+                                    json_sprintf("%lld.%lld.%lld", (long long)ast.st_size,
+                                                 (long long)ast.st_mtim.tv_sec,
+                                                 (long long)ast.st_ino));
         char *canon = json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
         pool_key(canon, key, sizeof key);
         free(canon);

@@ -425,6 +425,11 @@ int lr_sandbox_create(const lr_config_t *cfg, const char *session_id, lr_sandbox
         return 0;
 }
 
+bool lr_sandbox_from_pool(const lr_sandbox_t *sb)
+{
+        return sb->docker && lr_docker_from_pool(sb->docker);
+}
+
 const char *lr_sandbox_backend(const lr_sandbox_t *sb)
 {
         return sb->docker ? "docker" : "native";

@@ -30,6 +30,8 @@ int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_
 int lr_sandbox_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_t **ret,
                       lr_error_t *err);
 const char *lr_sandbox_backend(const lr_sandbox_t *sb); /* "native" or "docker" */
+/* Whether a warm-pool container serves it (docker backend). */
+bool lr_sandbox_from_pool(const lr_sandbox_t *sb);
 int lr_sandbox_channel(const lr_sandbox_t *sb);
 pid_t lr_sandbox_pid(const lr_sandbox_t *sb);
 /* Count of OOM kills in the sandbox's memory cgroup so far (0 if unknown). */

@@ -81,7 +81,7 @@ static void session_kill_sandbox(lr_session_t *s)
         s->sb = NULL;
 }
 
-static int session_start_sandbox(lr_session_t *s, lr_error_t *err)
+static int session_start_once(lr_session_t *s, lr_error_t *err, bool *pooled)
 {
         const lr_config_t *cfg = s->cfg;
         lr_msg_view_t v;
@@ -89,6 +89,7 @@ static int session_start_sandbox(lr_session_t *s, lr_error_t *err)
 
         if (lr_sandbox_create(cfg, s->id, &s->sb, err) < 0)
                 return -1;
+        *pooled = lr_sandbox_from_pool(s->sb);
         int chan = lr_sandbox_channel(s->sb);
 
         build_env(cfg, &env);
@@ -116,6 +117,19 @@ fail:
         lr_error_wrap(err, "sandbox agent did not start");
         session_kill_sandbox(s);
         return -1;
+}
+
+/* A warm-pool container that fails the INIT/HELLO exchange (its agent died
+ * after the claim's health check) is replaced: the next try claims another
+ * or creates a fresh one.  Any other failure is reported as it is. */
+static int session_start_sandbox(lr_session_t *s, lr_error_t *err)
+{
+        for (int attempt = 0;; attempt++) {
+                bool pooled = false;
+                int r = session_start_once(s, err, &pooled);
+                if (r == 0 || !pooled || attempt == 3)
+                        return r;
+        }
 }
 
 int lr_session_open(const lr_config_t *cfg, const char *session_id, lr_session_t **ret,

@@ -47,9 +47,42 @@ def spawn_true():
     os.waitpid(pid, 0)
 
 
+def docker_unavailable(image):
+    """None when a Docker Engine answers and the image exists, else why not."""
+    if not shutil.which("docker"):
+        return "no docker CLI (scripts/docker-setup.sh installs docker.io)"
+    if subprocess.run(["docker", "version"], capture_output=True).returncode != 0:
+        return "no Docker Engine answers (scripts/docker-setup.sh starts one)"
+    if subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode != 0:
+        return f"image {image} missing (scripts/build-image.sh builds it)"
+    return None
+
+
+def first_result(cmd):
+    """Seconds from starting the runtime to its first result (<exec true>),
+    the session start a user waits for; teardown is not counted."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    p.stdin.write(b"<exec true>\n")
+    p.stdin.flush()
+    buf = b""
+    while b"=== END ===" not in buf:
+        chunk = os.read(p.stdout.fileno(), 4096)
+        if not chunk:
+            break
+        buf += chunk
+    dt = time.perf_counter() - t
+    p.stdin.close()
+    p.wait()
+    if b"EXEC SUCCESSFUL" not in buf:
+        raise SystemExit("llm-runtime failed: " + buf.decode()[-2000:])
+    return dt
+
+
 class Runtime:
-    def __init__(self, binary, ws):
-        self.cmd = [binary, "--root", ws, "--no-audit"]
+    def __init__(self, binary, ws, extra=()):
+        self.cmd = [binary, "--root", ws, "--no-audit"] + list(extra)
 
     def run(self, reply, extra=()):
         p = subprocess.run(self.cmd + list(extra), input=reply, stdout=subprocess.PIPE,
@@ -130,8 +163,30 @@ def main():
             add("cold", "`bwrap --unshare-all`", None, "bwrap failed to start here")
     else:
         add("cold", "`bwrap --unshare-all`", None, "bubblewrap not installed")
-    add("cold", "llm-runtime docker backend / `docker run --rm`", None,
-        "docker backend not built yet (issue 3)")
+    # --- docker: the backend against `docker run` / `docker exec` on the same engine
+    image = os.environ.get("LR_IMAGE", "llm-runtime-sandbox:1")
+    why = docker_unavailable(image)
+    drt = Runtime(a.bin, ws, ("--backend", "docker"))
+    if why:
+        add("cold", "llm-runtime docker backend: new container + `true` + teardown", None, why)
+        add("cold", "`docker run --rm` + `true` (the seed's flags)", None, why)
+    else:
+        subprocess.run([a.bin, "prune"], stdout=subprocess.DEVNULL)
+        dreps = max(3, reps // 2)
+        add("cold", "llm-runtime docker backend: new container + `true` + teardown (whole run)",
+            measure(lambda: drt.run(b"<exec true>\n"), dreps))
+        add("cold", "llm-runtime docker backend: session start, no pool (time to first result)",
+            [first_result(drt.cmd) for _ in range(dreps)])
+        pooled = drt.cmd + ["--docker-pool-size", "1"]
+        first_result(pooled)  # fills the pool
+        add("cold", "llm-runtime docker backend: session start from the warm pool (time to first result)",
+            [first_result(pooled) for _ in range(dreps)])
+        subprocess.run([a.bin, "prune"], stdout=subprocess.DEVNULL)
+        run_args = ["docker", "run", "--rm", "--network", "none", "--cap-drop", "ALL",
+                    "--security-opt", "no-new-privileges", "--read-only", "--memory", "512m",
+                    "--pids-limit", "256", image, "true"]
+        add("cold", "`docker run --rm` + `true` (the seed's flags)",
+            measure(lambda: subprocess.run(run_args, stdout=subprocess.DEVNULL), dreps))
 
     # --- warm: marginal cost of one more command in a running session
     n = 20 if a.quick else 200
@@ -139,7 +194,22 @@ def main():
     many = measure(lambda: rt.run(b"<exec true>\n" * n), max(3, reps // 4))
     add("warm", f"llm-runtime native: `<exec true>` in a running session (marginal, {n} per session)",
         [(m - one) / (n - 1) for m in many])
-    add("warm", "docker backend agent / `docker exec`", None, "docker backend not built yet (issue 3)")
+    if why:
+        add("warm", "llm-runtime docker backend: `<exec true>` in a running session", None, why)
+        add("warm", "`docker exec` + `true` in a running container", None, why)
+    else:
+        done = statistics.median(measure(lambda: drt.run(b"<exec true>\n"), max(3, reps // 4)))
+        dmany = measure(lambda: drt.run(b"<exec true>\n" * n), max(3, reps // 4))
+        add("warm", f"llm-runtime docker backend: `<exec true>` in a running session (marginal, {n} per session)",
+            [(m - done) / (n - 1) for m in dmany])
+        cid = subprocess.run(["docker", "run", "-d", "--rm", "--network", "none", image, "sleep", "600"],
+                             capture_output=True, text=True).stdout.strip()
+        try:
+            add("warm", "`docker exec` + `true` in a running container",
+                measure(lambda: subprocess.run(["docker", "exec", cid, "true"]), max(3, reps // 2)))
+        finally:
+            subprocess.run(["docker", "rm", "-f", cid], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
 
     # --- file round trips: <write> then <open> of the same file, in a session
     for size, label in ((1024, "1 KiB"), (1 << 20, "1 MiB")):

@@ -13,5 +13,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 [ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build llm-runtime >/dev/null
+ninja -C build llm-runtime lr-agent >/dev/null
 exec python3 bench/bench.py "$@"

@@ -2,6 +2,7 @@
 #include "docker/engine.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -33,10 +34,55 @@ struct lr_stream {
         size_t npending, off;
 };
 
+/* libcurl is loaded when the docker backend is first used, not linked:
+ * it brings some 30 shared libraries (TLS, HTTP/2, LDAP, Kerberos...)
+ * whose loading would add milliseconds to every native-backend run. */
+static struct {
+        CURLcode (*global_init)(long flags);
+        CURL *(*easy_init)(void);
+        CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+        CURLcode (*easy_perform)(CURL *c);
+        CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+        void (*easy_cleanup)(CURL *c);
+        const char *(*easy_strerror)(CURLcode rc);
+        CURLcode (*easy_send)(CURL *c, const void *buf, size_t len, size_t *n);
+        CURLcode (*easy_recv)(CURL *c, void *buf, size_t len, size_t *n);
+        struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+        void (*slist_free_all)(struct curl_slist *l);
+} C;
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static char curl_load_error[256];
+
 static void curl_init_once(void)
 {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
+        void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+                snprintf(curl_load_error, sizeof curl_load_error, "%s", dlerror());
+                return;
+        }
+#define LOAD(field, sym)                                                                           \
+        do {                                                                                       \
+                *(void **)&C.field = dlsym(h, sym);                                                \
+                if (!C.field) {                                                                    \
+                        snprintf(curl_load_error, sizeof curl_load_error, "%s lacks %s",           \
+                                 "libcurl.so.4", sym);                                             \
+                        return;                                                                    \
+                }                                                                                  \
+        } while (0)
+        LOAD(global_init, "curl_global_init");
+        LOAD(easy_init, "curl_easy_init");
+        LOAD(easy_setopt, "curl_easy_setopt");
+        LOAD(easy_perform, "curl_easy_perform");
+        LOAD(easy_getinfo, "curl_easy_getinfo");
+        LOAD(easy_cleanup, "curl_easy_cleanup");
+        LOAD(easy_strerror, "curl_easy_strerror");
+        LOAD(easy_send, "curl_easy_send");
+        LOAD(easy_recv, "curl_easy_recv");
+        LOAD(slist_append, "curl_slist_append");
+        LOAD(slist_free_all, "curl_slist_free_all");
+#undef LOAD
+        if (C.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+                snprintf(curl_load_error, sizeof curl_load_error, "curl_global_init failed");
 }
 
 int lr_engine_parse_host(const char *host, char **unix_path, char **url, lr_error_t *err)
@@ -75,20 +121,20 @@ int lr_engine_parse_host(const char *host, char **unix_path, char **url, lr_erro
 
 static CURL *new_handle(const lr_engine_t *e, const char *url, long timeout_ms)
 {
-        CURL *c = curl_easy_init();
+        CURL *c = C.easy_init();
         if (!c)
                 return NULL;
-        curl_easy_setopt(c, CURLOPT_URL, url);
+        C.easy_setopt(c, CURLOPT_URL, url);
         if (e->unix_path)
-                curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, e->unix_path);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+                C.easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, e->unix_path);
+        C.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        C.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+        C.easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
         /* The daemon is local or explicitly named: never a proxy, never a
          * redirect, plain HTTP only. */
-        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+        C.easy_setopt(c, CURLOPT_NOPROXY, "*");
+        C.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+        C.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
         return c;
 }
 
@@ -119,19 +165,19 @@ static int do_call(lr_engine_t *e, const char *method, const char *fullpath, jso
         lr_buf_init(&sink.body, MAX_BODY);
         char *payload = NULL;
         struct curl_slist *hdrs = NULL;
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+        C.easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+        C.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        C.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
         if (body) {
                 payload = json_dumps(body, JSON_COMPACT);
-                hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-                curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload ? payload : "{}");
+                hdrs = C.slist_append(hdrs, "Content-Type: application/json");
+                C.easy_setopt(c, CURLOPT_POSTFIELDS, payload ? payload : "{}");
         } else if (strcmp(method, "POST") == 0) {
-                curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+                C.easy_setopt(c, CURLOPT_POSTFIELDS, "");
         }
-        hdrs = curl_slist_append(hdrs, "Expect:");
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-        CURLcode rc = curl_easy_perform(c);
+        hdrs = C.slist_append(hdrs, "Expect:");
+        C.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+        CURLcode rc = C.easy_perform(c);
         int ret = 0;
         if (rc != CURLE_OK) {
                 if (sink.body.toobig)
@@ -141,16 +187,16 @@ static int do_call(lr_engine_t *e, const char *method, const char *fullpath, jso
                 else
                         ret = lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0,
                                            "Docker Engine at %s: %s %s: %s", e->where, method,
-                                           fullpath, curl_easy_strerror(rc));
+                                           fullpath, C.easy_strerror(rc));
         } else {
-                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+                C.easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
                 if (out && sink.body.len > 0)
                         *out = json_loadb(sink.body.data, sink.body.len, 0, NULL);
         }
-        curl_slist_free_all(hdrs);
+        C.slist_free_all(hdrs);
         free(payload);
         lr_buf_free(&sink.body);
-        curl_easy_cleanup(c);
+        C.easy_cleanup(c);
         return ret;
 }
 
@@ -192,6 +238,11 @@ static int required(lr_engine_t *e, lr_error_t *err, const char *why)
 int lr_engine_open(lr_engine_t **ret, lr_error_t *err)
 {
         pthread_once(&curl_once, curl_init_once);
+        if (curl_load_error[0])
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0,
+                                    "the docker backend needs libcurl (Debian: `apt-get install "
+                                    "libcurl4`): %s",
+                                    curl_load_error);
         lr_engine_t *e = lr_xcalloc(1, sizeof *e);
         const char *host = getenv("DOCKER_HOST");
         if (!host || !*host)
@@ -291,7 +342,7 @@ int lr_stream_write(lr_stream_t *s, const void *buf, size_t len)
         const char *p = buf;
         while (len > 0) {
                 size_t sent = 0;
-                CURLcode rc = curl_easy_send(s->curl, p, len, &sent);
+                CURLcode rc = C.easy_send(s->curl, p, len, &sent);
                 if (rc == CURLE_AGAIN) {
                         if (wait_fd(s->fd, POLLOUT, 30000) <= 0) {
                                 errno = ETIMEDOUT;
@@ -320,7 +371,7 @@ ssize_t lr_stream_read(lr_stream_t *s, void *buf, size_t len)
                 return (ssize_t)n;
         }
         size_t got = 0;
-        CURLcode rc = curl_easy_recv(s->curl, buf, len, &got);
+        CURLcode rc = C.easy_recv(s->curl, buf, len, &got);
         if (rc == CURLE_AGAIN) {
                 errno = EAGAIN;
                 return -1;
@@ -347,7 +398,7 @@ void lr_stream_close(lr_stream_t *s)
         if (!s)
                 return;
         if (s->curl)
-                curl_easy_cleanup(s->curl);
+                C.easy_cleanup(s->curl);
         free(s->pending);
         free(s);
 }
@@ -363,14 +414,14 @@ int lr_engine_attach(lr_engine_t *e, const char *id, lr_stream_t **ret, lr_error
         }
         /* Connect only: the attach request upgrades the connection to a raw
          * stream, which curl's request machinery cannot hand over. */
-        curl_easy_setopt(s->curl, CURLOPT_CONNECT_ONLY, 1L);
-        CURLcode rc = curl_easy_perform(s->curl);
+        C.easy_setopt(s->curl, CURLOPT_CONNECT_ONLY, 1L);
+        CURLcode rc = C.easy_perform(s->curl);
         curl_socket_t sock = CURL_SOCKET_BAD;
         if (rc == CURLE_OK)
-                rc = curl_easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &sock);
+                rc = C.easy_getinfo(s->curl, CURLINFO_ACTIVESOCKET, &sock);
         if (rc != CURLE_OK || sock == CURL_SOCKET_BAD) {
                 lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0, "cannot connect to %s: %s",
-                             e->where, curl_easy_strerror(rc));
+                             e->where, C.easy_strerror(rc));
                 lr_stream_close(s);
                 return -1;
         }
@@ -394,7 +445,7 @@ int lr_engine_attach(lr_engine_t *e, const char *id, lr_stream_t **ret, lr_error
         while (!end) {
                 char buf[4096];
                 size_t got = 0;
-                rc = curl_easy_recv(s->curl, buf, sizeof buf, &got);
+                rc = C.easy_recv(s->curl, buf, sizeof buf, &got);
                 if (rc == CURLE_AGAIN) {
                         if (wait_fd(s->fd, POLLIN, 10000) <= 0)
                                 break;

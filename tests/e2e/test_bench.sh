@@ -14,7 +14,14 @@ contains "table has the cold native sandbox" "$md" "new sandbox + \`true\` + tea
 contains "table has warm exec" "$md" "in a running session"
 contains "table has 1 MiB file round trips" "$md" "write + open 1 MiB"
 contains "table has the 100-command session" "$md" "100 mixed commands"
-contains "unmeasured peers say why" "$md" "not measured: docker backend not built yet"
+contains "table has the docker backend's cold start" "$md" "llm-runtime docker backend: session start from the warm pool"
+contains "table has docker run as a peer" "$md" "\`docker run --rm\`"
+contains "table has docker exec as a peer" "$md" "\`docker exec\`"
+check "every row has a figure or says why not" python3 -c "
+import sys
+rows = [l for l in open(sys.argv[1]) if l.startswith('| ') and not l.startswith('| group')]
+bad = [l for l in rows if not (' ms |' in l or 'not measured: ' in l)]
+assert rows and not bad, bad" "$out/quick.md"
 contains "memory is reported" "$md" "Peak RSS (VmHWM): runtime"
 check "bench writes JSON" python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['rows'] and d['rss_kib']" "$out/quick.json"
 [ "$rc" -eq 0 ] || echo "$log" | tail -20 | sed 's/^/# /'

@@ -465,7 +465,11 @@ static int sweep(lr_engine_t *e, bool pool_too, lr_error_t *err)
                         continue;
                 bool pool = strncmp(name, POOL_PREFIX, strlen(POOL_PREFIX)) == 0;
                 const char *state = json_string_value(json_object_get(c, "State"));
-                bool dead_pool = pool && state && strcmp(state, "running") != 0;
+                /* A pool container that is not running is dead, unless it was
+                 * created moments ago and another runtime is starting it. */
+                json_int_t created = json_integer_value(json_object_get(c, "Created"));
+                bool dead_pool = pool && state && strcmp(state, "running") != 0 &&
+                                 (long long)time(NULL) - (long long)created > 60;
                 if (stale_session(name) || (pool && pool_too) || dead_pool)
                         removed += remove_container(e, id) == 0;
         }

@@ -124,10 +124,18 @@ if [ -n "$ROOTFS_ONLY" ]; then
 fi
 
 echo "=== importing as $TAG ==="
+old_id=$(curl -sf --unix-socket "${SOCK#unix://}" "http://d/images/$TAG/json" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])' 2>/dev/null || true)
 tar -C "$ROOT" -c . | curl -sf --unix-socket "${SOCK#unix://}" -X POST \
   -H 'Content-Type: application/x-tar' --data-binary @- \
-  "http://d/images/create?fromSrc=-&repo=${TAG%%:*}&tag=${TAG##*:}&changes=USER%201000%3A1000&changes=WORKDIR%20%2Fworkspace&changes=ENV%20PATH%3D%2Fusr%2Flocal%2Fbin%3A%2Fusr%2Fbin%3A%2Fbin%3A%2Fusr%2Fsbin%3A%2Fsbin&changes=LABEL%20llm-runtime.image%3D1" \
+  "http://d/images/create?fromSrc=-&repo=${TAG}&changes=USER%201000%3A1000&changes=WORKDIR%20%2Fworkspace&changes=ENV%20PATH%3D%2Fusr%2Flocal%2Fbin%3A%2Fusr%2Fbin%3A%2Fbin%3A%2Fusr%2Fsbin%3A%2Fsbin&changes=LABEL%20llm-runtime.image%3D1" \
   >/dev/null || { echo "build-image.sh: docker import failed" >&2; exit 1; }
 curl -sf --unix-socket "${SOCK#unix://}" "http://d/images/$TAG/json" >/dev/null ||
   { echo "build-image.sh: the image $TAG is not there after the import" >&2; exit 1; }
+# The image this one replaces (--force): removed unless a container uses it.
+new_id=$(curl -sf --unix-socket "${SOCK#unix://}" "http://d/images/$TAG/json" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])' 2>/dev/null || true)
+if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
+  curl -s --unix-socket "${SOCK#unix://}" -X DELETE "http://d/images/$old_id" >/dev/null || true
+fi
 echo "built $TAG"

@@ -132,8 +132,6 @@ static char *find_agent(const lr_config_t *cfg, lr_error_t *err)
         return path;
 }
 
-/* ---- container spec ---- */
-
 /* Everything fixed at create time, as a short key: pool containers only
  * serve sessions that would have created the same container. */
 static void pool_key(const char *spec, char *buf, size_t len)
@@ -145,6 +143,54 @@ static void pool_key(const char *spec, char *buf, size_t len)
         }
         snprintf(buf, len, "%016llx", (unsigned long long)h);
 }
+
+/* ---- the seccomp profile for Podman ---- */
+
+/* Podman takes `seccomp=` as a path on its own host, so the profile goes to
+ * a file there: /run/llm-runtime (root) or $XDG_RUNTIME_DIR/llm-runtime,
+ * named by its content's hash, written atomically.  The directory must be
+ * ours and not writable by others, or another local user could swap the
+ * profile between our write and Podman's read. */
+static char *podman_profile_file(const char *profile, lr_error_t *err)
+{
+        const char *base = geteuid() == 0 ? "/run" : getenv("XDG_RUNTIME_DIR");
+        if (!base || !*base)
+                base = "/tmp";
+        char dir[PATH_MAX], key[32];
+        snprintf(dir, sizeof dir, "%s/llm-runtime%s", base,
+                 strcmp(base, "/tmp") == 0 ? "-seccomp" : "");
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+                lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno, "cannot create %s: %s", dir,
+                             strerror(errno));
+                return NULL;
+        }
+        struct stat st;
+        if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+            (st.st_mode & 022)) {
+                lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0,
+                             "%s must be a directory of ours that nobody else can write", dir);
+                return NULL;
+        }
+        pool_key(profile, key, sizeof key);
+        char *path = lr_xasprintf("%s/seccomp-%s.json", dir, key);
+        char *tmp = lr_xasprintf("%s.%d.tmp", path, (int)getpid());
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0 || lr_write_full(fd, profile, strlen(profile)) < 0 || fsync(fd) < 0 ||
+            rename(tmp, path) < 0) {
+                lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno, "cannot write %s: %s", path,
+                             strerror(errno));
+                lr_close(fd);
+                unlink(tmp);
+                free(tmp);
+                free(path);
+                return NULL;
+        }
+        lr_close(fd);
+        free(tmp);
+        return path;
+}
+
+/* ---- container spec ---- */
 
 static int owner_ids(const lr_config_t *cfg, unsigned *uid, unsigned *gid, lr_error_t *err)
 {
@@ -167,16 +213,21 @@ static int owner_ids(const lr_config_t *cfg, unsigned *uid, unsigned *gid, lr_er
 /* The create body.  `pool` adds the idle exit and the pool label. */
 static json_t *container_spec(const lr_config_t *cfg, const char *agent, const char *profile,
                               const char *session, bool pool, const char *key, unsigned uid,
-                              unsigned gid)
+                              unsigned gid, bool podman)
 {
         char user[64], boot[64], owner[64], tmpfs[128], idle[32];
         snprintf(user, sizeof user, "%u:%u", uid, gid);
         boot_id(boot, sizeof boot);
         owner_tag(owner, sizeof owner);
-        /* The native /tmp's options: size and inode caps alike. */
+        /* The native /tmp's options: size and inode caps alike.  Podman 4
+         * refuses nr_inodes; there only the size is capped (SECURITY.md). */
         uint64_t inodes = cfg->tmpfs_size / 4096 > 1024 ? cfg->tmpfs_size / 4096 : 1024;
-        snprintf(tmpfs, sizeof tmpfs, "rw,nosuid,nodev,size=%llu,nr_inodes=%llu,mode=1777",
-                 (unsigned long long)cfg->tmpfs_size, (unsigned long long)inodes);
+        if (podman)
+                snprintf(tmpfs, sizeof tmpfs, "rw,nosuid,nodev,size=%llu,mode=1777",
+                         (unsigned long long)cfg->tmpfs_size);
+        else
+                snprintf(tmpfs, sizeof tmpfs, "rw,nosuid,nodev,size=%llu,nr_inodes=%llu,mode=1777",
+                         (unsigned long long)cfg->tmpfs_size, (unsigned long long)inodes);
         snprintf(idle, sizeof idle, "%llu",
                  (unsigned long long)((cfg->docker_pool_idle_ms + 999) / 1000));
         char *seccomp = lr_xasprintf("seccomp=%s", profile);
@@ -559,6 +610,7 @@ typedef struct {
         char *agent, *profile, *key;
         unsigned uid, gid;
         uint64_t want;
+        bool podman;
 } refill_t;
 
 static int pool_count(lr_engine_t *e, const char *key)
@@ -596,7 +648,7 @@ static void *refill_main(void *arg)
                         snprintf(rnd, sizeof rnd, "%08x", (unsigned)(lr_now_ns() ^ (k << 20)));
                         snprintf(name, sizeof name, POOL_PREFIX "%s-%s", r->key, rnd);
                         json_t *spec = container_spec(r->cfg, r->agent, r->profile, NULL, true,
-                                                      r->key, r->uid, r->gid);
+                                                      r->key, r->uid, r->gid, r->podman);
                         int ok = create_container(e, name, spec, id, sizeof id, r->cfg, &err);
                         json_decref(spec);
                         if (ok < 0)
@@ -640,13 +692,28 @@ int lr_docker_create(const lr_config_t *cfg, const char *session_id, lr_docker_t
                 goto fail;
         if (seccomp_docker_profile(&profile, err) < 0)
                 goto fail;
+        if (lr_engine_is_podman(d->eng)) {
+                if (!lr_engine_is_local(d->eng)) {
+                        lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0,
+                                     "Podman at %s reads the seccomp profile from a file on its "
+                                     "own host; reach it through its local unix socket",
+                                     lr_engine_where(d->eng));
+                        goto fail;
+                }
+                char *file = podman_profile_file(profile, err);
+                if (!file)
+                        goto fail;
+                free(profile);
+                profile = file;
+        }
 
         char owner[64], key[32];
         owner_tag(owner, sizeof owner);
         snprintf(d->name, sizeof d->name, NAME_PREFIX "%s-%s", owner, session_id);
         /* The pool key: the spec of a pool container, minus what differs
          * between two of them. */
-        spec = container_spec(cfg, agent, profile, NULL, true, "", uid, gid);
+        bool podman = lr_engine_is_podman(d->eng);
+        spec = container_spec(cfg, agent, profile, NULL, true, "", uid, gid, podman);
         json_object_del(json_object_get(spec, "Labels"), LABEL_HOST);
         /* ...plus the agent binary's identity: a rebuilt agent must not be
          * served by containers that mount the old one's path. */
@@ -665,11 +732,17 @@ int lr_docker_create(const lr_config_t *cfg, const char *session_id, lr_docker_t
         if (cfg->docker_pool_size > 0 && pool_claim(d, key, d->name) == 1) {
                 d->from_pool = true;
         } else {
-                spec = container_spec(cfg, agent, profile, session_id, false, key, uid, gid);
+                spec = container_spec(cfg, agent, profile, session_id, false, key, uid, gid,
+                                      podman);
                 if (create_container(d->eng, d->name, spec, d->id, sizeof d->id, cfg, err) < 0)
                         goto fail;
-                /* Attach before start: nothing the agent says can be lost. */
-                if (attach_and_pump(d, err) < 0 || start_container(d->eng, d->id, err) < 0)
+                /* Attach before start (nothing the agent says can be lost); Podman
+                 * attaches only to running containers, and the agent says
+                 * nothing before our INIT anyway. */
+                if (podman ? start_container(d->eng, d->id, err) < 0 ||
+                                     attach_and_pump(d, err) < 0
+                           : attach_and_pump(d, err) < 0 ||
+                                     start_container(d->eng, d->id, err) < 0)
                         goto fail;
         }
         if (d->from_pool && attach_and_pump(d, err) < 0)
@@ -687,6 +760,7 @@ int lr_docker_create(const lr_config_t *cfg, const char *session_id, lr_docker_t
                 r->uid = uid;
                 r->gid = gid;
                 r->want = cfg->docker_pool_size;
+                r->podman = podman;
                 d->refill_cfg = (lr_config_t *)r;
                 if (pthread_create(&d->refill, NULL, refill_main, r) == 0)
                         d->refill_running = true;

@@ -326,6 +326,16 @@ const char *lr_engine_server(const lr_engine_t *e)
         return e->server;
 }
 
+bool lr_engine_is_podman(const lr_engine_t *e)
+{
+        return strncmp(e->server, "Podman", 6) == 0;
+}
+
+bool lr_engine_is_local(const lr_engine_t *e)
+{
+        return e->unix_path != NULL;
+}
+
 /* ---- hijacked streams ---- */
 
 static int wait_fd(int fd, short ev, int ms)

@@ -38,6 +38,11 @@ const char *lr_engine_where(const lr_engine_t *e);
 /* The negotiated version, e.g. "1.41", and the server's product string. */
 const char *lr_engine_api(const lr_engine_t *e);
 const char *lr_engine_server(const lr_engine_t *e);
+/* Podman's compatibility service (it reads SecurityOpt seccomp= as a file
+ * path on its host, where Docker takes the profile itself). */
+bool lr_engine_is_podman(const lr_engine_t *e);
+/* Whether the engine is reached over a local unix socket. */
+bool lr_engine_is_local(const lr_engine_t *e);
 
 /* One request: METHOD /vX.Y/PATH with an optional JSON body.  *status gets
  * the HTTP status; *out (if not NULL) the parsed JSON body, or NULL when the

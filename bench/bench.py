@@ -312,7 +312,7 @@ def main():
                 f.write(f'{i} "{d["group"]}: {short}" {d["median_ms"]:.4f}\n')
         png = os.path.join(a.out, "latest.png")
         script = f"""
-set terminal pngcairo size 1100,{200 + 34 * len(data)} font ",10"
+set terminal pngcairo size 1100,{200 + 34 * len(data)} font ",10" noenhanced
 set output "{png}"
 set title "llm-runtime: cost per operation (median ms, log scale) — {stamp}"
 set style fill solid 0.8

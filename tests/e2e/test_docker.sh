@@ -76,6 +76,16 @@ contains "the command runs as the workspace owner" "$out" "$(stat -c %u "$ws")"
 out=$(echo '<exec cat /proc/1/status | grep -i ^seccomp; cat /proc/self/status | grep NoNewPrivs>' | lr "$ws")
 contains "commands run under seccomp" "$out" "Seccomp:	2"
 
+# --- the choice is printed (--verbose) and audited ---
+alog=$(mktemp /tmp/lr-audit.XXXXXX); _tmpdirs+=("$alog")
+out=$(echo '<exec true>' | "$LR_BIN" --root "$ws" --audit-log "$alog" --verbose 2>&1 >/dev/null)
+contains "--verbose names the docker backend" "$out" "backend:       docker"
+check "the audit log records the docker sandbox" python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+start = [r for r in recs if r["operation"] == "session_start"]
+assert start and start[0]["detail"].startswith("docker ("), start' "$alog"
+
 # --- errors ---
 out=$(echo '<exec true>' | DOCKER_HOST=unix:///nonexistent/docker.sock "$LR_BIN" --root "$ws" --no-audit 2>&1); rc=$?
 check "no engine: exit 1" test "$rc" -eq 1

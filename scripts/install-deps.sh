@@ -5,7 +5,7 @@
 set -euo pipefail
 
 BUILD_PKGS=(build-essential meson ninja-build pkg-config libseccomp-dev libjansson-dev libyaml-dev libgit2-dev libcurl4-openssl-dev)
-TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev python3 procps curl)
+TEST_PKGS=(libcmocka-dev clang libclang-rt-14-dev python3 procps curl bubblewrap)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then

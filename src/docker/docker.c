@@ -90,6 +90,23 @@ static bool owner_alive(const char *tag)
         return now == 0 || now == start;
 }
 
+/* A container name as Docker accepts it ([a-zA-Z0-9][a-zA-Z0-9_.-]*), so
+ * it can go into a URL unescaped. */
+static bool safe_name(const char *n)
+{
+        size_t len = strlen(n);
+        return len > 0 && len < 128 && strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                 "0123456789_.-") == len &&
+               n[0] != '_' && n[0] != '.' && n[0] != '-';
+}
+
+/* A container id as the Engine makes them: 64 hex digits (we accept 12+). */
+static bool hex_id(const char *id)
+{
+        size_t len = id ? strlen(id) : 0;
+        return len >= 12 && len < 80 && strspn(id, "0123456789abcdef") == len;
+}
+
 /* ---- the static agent ---- */
 
 static char *find_agent(const lr_config_t *cfg, lr_error_t *err)
@@ -151,26 +168,35 @@ static void pool_key(const char *spec, char *buf, size_t len)
  * named by its content's hash, written atomically.  The directory must be
  * ours and not writable by others, or another local user could swap the
  * profile between our write and Podman's read. */
-static char *podman_profile_file(const char *profile, lr_error_t *err)
+/* Our directory for host-side files (the pool lock, Podman's profile):
+ * /run/llm-runtime for root, $XDG_RUNTIME_DIR/llm-runtime otherwise, else
+ * /tmp/llm-runtime-<uid>.  It must be ours and writable by nobody else. */
+static int runtime_dir(char *dir, size_t len, lr_error_t *err)
 {
-        const char *base = geteuid() == 0 ? "/run" : getenv("XDG_RUNTIME_DIR");
-        if (!base || !*base)
-                base = "/tmp";
-        char dir[PATH_MAX], key[32];
-        snprintf(dir, sizeof dir, "%s/llm-runtime%s", base,
-                 strcmp(base, "/tmp") == 0 ? "-seccomp" : "");
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-                lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno, "cannot create %s: %s", dir,
-                             strerror(errno));
-                return NULL;
-        }
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        if (geteuid() == 0)
+                snprintf(dir, len, "/run/llm-runtime");
+        else if (xdg && *xdg == '/')
+                snprintf(dir, len, "%s/llm-runtime", xdg);
+        else
+                snprintf(dir, len, "/tmp/llm-runtime-%u", (unsigned)geteuid());
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno, "cannot create %s: %s",
+                                    dir, strerror(errno));
         struct stat st;
         if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-            (st.st_mode & 022)) {
-                lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0,
-                             "%s must be a directory of ours that nobody else can write", dir);
+            (st.st_mode & 022))
+                return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0,
+                                    "%s must be a directory of ours that nobody else can write",
+                                    dir);
+        return 0;
+}
+
+static char *podman_profile_file(const char *profile, lr_error_t *err)
+{
+        char dir[PATH_MAX], key[32];
+        if (runtime_dir(dir, sizeof dir, err) < 0)
                 return NULL;
-        }
         pool_key(profile, key, sizeof key);
         char *path = lr_xasprintf("%s/seccomp-%s.json", dir, key);
         char *tmp = lr_xasprintf("%s.%d.tmp", path, (int)getpid());
@@ -276,13 +302,20 @@ static json_t *container_spec(const lr_config_t *cfg, const char *agent, const c
 
 static void keep_err(lr_docker_t *d, const char *p, size_t n)
 {
+        /* Keep the last ERR_TAIL-1 bytes, in linear time whatever arrives. */
+        const size_t cap = sizeof d->errtail - 1;
         pthread_mutex_lock(&d->lock);
-        for (size_t i = 0; i < n; i++) {
-                if (d->nerr == sizeof d->errtail - 1) {
-                        memmove(d->errtail, d->errtail + 1, d->nerr - 1);
-                        d->nerr--;
+        if (n >= cap) {
+                memcpy(d->errtail, p + (n - cap), cap);
+                d->nerr = cap;
+        } else {
+                if (d->nerr + n > cap) {
+                        size_t drop = d->nerr + n - cap;
+                        memmove(d->errtail, d->errtail + drop, d->nerr - drop);
+                        d->nerr -= drop;
                 }
-                d->errtail[d->nerr++] = p[i];
+                memcpy(d->errtail + d->nerr, p, n);
+                d->nerr += n;
         }
         d->errtail[d->nerr] = '\0';
         pthread_mutex_unlock(&d->lock);
@@ -387,8 +420,7 @@ static int create_container(lr_engine_t *e, const char *name, json_t *spec, char
                 return -1;
         }
         const char *cid = json_string_value(json_object_get(out, "Id"));
-        if (status != 201 || !cid || strlen(cid) >= idlen || strspn(cid, "0123456789abcdef") !=
-                                                                    strlen(cid)) {
+        if (status != 201 || !hex_id(cid) || strlen(cid) >= idlen) {
                 lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0,
                              "cannot create the sandbox container (HTTP %ld): %s", status,
                              lr_engine_errmsg(out));
@@ -512,7 +544,7 @@ static int sweep(lr_engine_t *e, bool pool_too, lr_error_t *err)
         {
                 const char *name = cname(c);
                 const char *id = json_string_value(json_object_get(c, "Id"));
-                if (!id)
+                if (!hex_id(id))
                         continue;
                 bool pool = strncmp(name, POOL_PREFIX, strlen(POOL_PREFIX)) == 0;
                 const char *state = json_string_value(json_object_get(c, "State"));
@@ -542,16 +574,24 @@ int lr_docker_drain(const lr_config_t *cfg, bool pool_too, lr_error_t *err)
  * pool container (Docker's rename is not a compare-and-swap). */
 static int pool_lock(void)
 {
-        const char *dir = getenv("XDG_RUNTIME_DIR");
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/llm-runtime-docker-pool.lock",
-                 dir && *dir && geteuid() != 0 ? dir : "/tmp");
+        char dir[PATH_MAX], path[PATH_MAX + 32];
+        if (runtime_dir(dir, sizeof dir, NULL) < 0)
+                return -1;
+        snprintf(path, sizeof path, "%s/pool.lock", dir);
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -1;
-        if (flock(fd, LOCK_EX) < 0)
-                return lr_close(fd);
-        return fd;
+        /* Claims take milliseconds; a holder that hangs must not hang us.
+         * After 5 s we go on without the lock (two claimers would then need
+         * to race between a list and a rename). */
+        for (int i = 0; i < 500; i++) {
+                if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                        return fd;
+                if (errno != EWOULDBLOCK && errno != EINTR)
+                        break;
+                usleep(10000);
+        }
+        return lr_close(fd);
 }
 
 /* Claim a started pool container for this session: rename it to our
@@ -571,8 +611,8 @@ static int pool_claim(lr_docker_t *d, const char *key, const char *name)
                 const char *cn = cname(c);
                 const char *id = json_string_value(json_object_get(c, "Id"));
                 const char *state = json_string_value(json_object_get(c, "State"));
-                if (!id || strncmp(cn, POOL_PREFIX, strlen(POOL_PREFIX)) != 0 || !state ||
-                    strcmp(state, "running") != 0 || strlen(id) >= sizeof d->id)
+                if (!hex_id(id) || strncmp(cn, POOL_PREFIX, strlen(POOL_PREFIX)) != 0 ||
+                    !safe_name(cn) || !state || strcmp(state, "running") != 0)
                         continue;
                 char path[512];
                 long status = 0;
@@ -710,6 +750,9 @@ int lr_docker_create(const lr_config_t *cfg, const char *session_id, lr_docker_t
         char owner[64], key[32];
         owner_tag(owner, sizeof owner);
         snprintf(d->name, sizeof d->name, NAME_PREFIX "%s-%s", owner, session_id);
+        for (char *c = d->name; *c; c++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *c))
+                        *c = '-';
         /* The pool key: the spec of a pool container, minus what differs
          * between two of them. */
         bool podman = lr_engine_is_podman(d->eng);

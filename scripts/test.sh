@@ -75,31 +75,39 @@ run_suite release build
 # Docker Engine (Debian's docker.io; scripts/docker-setup.sh starts dockerd
 # when none runs and builds the sandbox image offline).  When Docker cannot
 # run here, the pass is skipped and says why; it never passes silently.
+docker_ready=""
 if [ "$broken" -eq 0 ]; then
   echo "=== docker: setup ==="
   if ./scripts/docker-setup.sh; then
-    echo "=== docker: tests (e2e and hostile suites, --backend docker) ==="
-    LR_TEST_BACKEND=docker meson test -C build --print-errorlogs --num-processes 1 \
-      --suite e2e --suite hostile ${MESON_TEST_ARGS:-}
-    read -r p f s < <(summary_json build)
-    # Nothing may be left: no session container, no pool container (tests
-    # that fill a pool prune it themselves).
-    left=$(curl -s --unix-socket /var/run/docker.sock \
-      'http://d/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.llm-runtime%22%5D%7D' |
-      python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo "?")
-    if [ "$left" = 0 ]; then
-      p=$((p + 1)); echo "ok - docker ps -a: no llm-runtime container left"
-    else
-      f=$((f + 1)); echo "not ok - docker ps -a: $left llm-runtime container(s) left"
-      docker ps -a 2>/dev/null | head -20
-    fi
-    echo "=== docker: $p passed, $f failed, $s skipped ==="
-    total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
+    docker_ready=1
   else
     echo "=== docker: SKIPPED: scripts/docker-setup.sh could not provide a Docker Engine and image (reason above) ==="
     total_s=$((total_s + 1))
   fi
 fi
+
+docker_pass() { # name builddir
+  local name=$1 dir=$2
+  [ -n "$docker_ready" ] && [ -f "$dir/build.ninja" ] || return 0
+  echo "=== $name: tests (e2e and hostile suites, --backend docker) ==="
+  LR_TEST_BACKEND=docker meson test -C "$dir" --print-errorlogs --num-processes 1 \
+    --suite e2e --suite hostile ${MESON_TEST_ARGS:-}
+  read -r p f s < <(summary_json "$dir")
+  # Nothing may be left: no session container, no pool container (tests
+  # that fill a pool prune it themselves).
+  left=$(curl -s --unix-socket /var/run/docker.sock \
+    'http://d/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.llm-runtime%22%5D%7D' |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo "?")
+  if [ "$left" = 0 ]; then
+    p=$((p + 1)); echo "ok - docker ps -a: no llm-runtime container left"
+  else
+    f=$((f + 1)); echo "not ok - docker ps -a: $left llm-runtime container(s) left"
+    docker ps -a 2>/dev/null | head -20
+  fi
+  echo "=== $name: $p passed, $f failed, $s skipped ==="
+  total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
+}
+docker_pass docker build
 
 if [ -z "${QUICK:-}" ]; then
   # ASan+UBSan: the runtime and the agent it forks are instrumented.
@@ -109,6 +117,9 @@ if [ -z "${QUICK:-}" ]; then
   ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite asan build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+  ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    docker_pass docker-asan build-asan
 
   echo "=== fuzz: build ==="
   if [ ! -f build-fuzz/build.ninja ]; then

@@ -466,6 +466,8 @@ int lr_engine_attach(lr_engine_t *e, const char *id, lr_stream_t **ret, lr_error
                 end = memmem(head.data, head.len, "\r\n\r\n", 4);
         }
         int status = 0;
+        if (end)
+                *end = '\0'; /* the status line is parsed as a string */
         if (end && sscanf(head.data, "HTTP/1.%*d %d", &status) == 1 &&
             (status == 101 || status == 200)) {
                 size_t hl = (size_t)(end + 4 - head.data);

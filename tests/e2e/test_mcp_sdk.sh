@@ -19,7 +19,7 @@ leftover_cgroups() {
 # ASan's allocator keeps freed memory and its shadow mapped, so RSS grows
 # with no leak (LeakSanitizer checks leaks at exit in that build); the
 # flat-memory check means something only for an uninstrumented binary.
-if ldd "$LR_BIN" 2>/dev/null | grep -q libasan; then
+if ldd "$LR_REAL_BIN" 2>/dev/null | grep -q libasan; then
   export MCP_SKIP_RSS="ASan build: RSS includes the sanitizer's allocator and shadow memory"
 fi
 out=$(node "$LR_SRCDIR/tests/mcp/client.mjs" "$LR_BIN" "$ws" "${MCP_CALLS:-1000}")

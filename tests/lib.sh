@@ -58,6 +58,12 @@ print(n)' 2>/dev/null)
   return 1
 }
 
+# on_podman: the docker backend's engine is Podman's compatibility service.
+on_podman() {
+  on_docker && curl -s --max-time 5 --unix-socket "${DOCKER_SOCK:-/var/run/docker.sock}" http://d/version |
+    grep -q '"Name":"Podman Engine"'
+}
+
 # on_docker: true when this run targets the docker backend (for checks that
 # only make sense on one backend; they print why they skip).
 on_docker() { [ "$LR_TEST_BACKEND" = docker ]; }

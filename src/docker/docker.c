@@ -274,6 +274,13 @@ static json_t *container_spec(const lr_config_t *cfg, const char *agent, const c
                 (json_int_t)cfg->open_files, "Hard", (json_int_t)cfg->open_files, "Name", "fsize",
                 "Soft", (json_int_t)cfg->file_size, "Hard", (json_int_t)cfg->file_size, "Name",
                 "core", "Soft", 0, "Hard", 0);
+        if (podman)
+                /* Podman adds an RLIMIT_NPROC of its own choosing when none is
+                 * asked for, which fails where the engine may not raise
+                 * limits.  It is a per-uid limit across the host, so it stays
+                 * generous; the pids cgroup (PidsLimit) is the real cap. */
+                json_array_append_new(ulimits, json_pack("{s:s,s:i,s:i}", "Name", "nproc",
+                                                         "Soft", 4096, "Hard", 4096));
         json_t *mounts = json_pack("[{s:s,s:s,s:s,s:b},{s:s,s:s,s:s,s:b}]", "Type", "bind",
                                    "Source", cfg->root, "Target", "/workspace", "ReadOnly", 0,
                                    "Type", "bind", "Source", agent, "Target", AGENT_PATH,

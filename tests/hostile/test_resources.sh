@@ -36,7 +36,11 @@ contains "T21 session continues after an OOM kill" "$out" "after-oom"
 out=$(echo '<exec dd if=/dev/zero of=/tmp/f bs=1M count=100 2>&1; dd if=/dev/zero of=/dev/shm/f bs=1M count=100 2>&1>' | lr "$ws" --tmpfs-size 16m)
 contains "T22 /tmp is capped" "$out" "No space left on device"
 out=$(printf '<exec cd /tmp && mkdir i && cd i && seq 1 200000 | xargs touch 2>&1 | tail -1>\n' | lr "$ws" --tmpfs-size 4m --exec-timeout 60s)
-contains "T22 inodes are capped" "$out" "No space left on device"
+if on_podman; then
+  ok "# SKIP T22 inode cap: Podman 4 refuses the tmpfs nr_inodes option (SECURITY.md); /tmp is capped in size only"
+else
+  contains "T22 inodes are capped" "$out" "No space left on device"
+fi
 
 # T23: RLIMIT_FSIZE per file in the workspace
 out=$(echo '<exec dd if=/dev/zero of=big bs=1M count=64 2>&1; ls -l big>' | lr "$ws" --exec-file-size 8m)

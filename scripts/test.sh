@@ -86,16 +86,17 @@ if [ "$broken" -eq 0 ]; then
   fi
 fi
 
-docker_pass() { # name builddir
-  local name=$1 dir=$2
+docker_pass() { # name builddir [engine socket]
+  local name=$1 dir=$2 sock=${3:-/var/run/docker.sock}
   [ -n "$docker_ready" ] && [ -f "$dir/build.ninja" ] || return 0
-  echo "=== $name: tests (e2e and hostile suites, --backend docker) ==="
-  LR_TEST_BACKEND=docker meson test -C "$dir" --print-errorlogs --num-processes 1 \
+  echo "=== $name: tests (e2e and hostile suites, --backend docker, engine at $sock) ==="
+  DOCKER_HOST=unix://$sock DOCKER_SOCK=$sock LR_TEST_BACKEND=docker \
+    meson test -C "$dir" --print-errorlogs --num-processes 1 \
     --suite e2e --suite hostile ${MESON_TEST_ARGS:-}
   read -r p f s < <(summary_json "$dir")
   # Nothing may be left: no session container, no pool container (tests
   # that fill a pool prune it themselves).
-  left=$(curl -s --unix-socket /var/run/docker.sock \
+  left=$(curl -s --unix-socket "$sock" \
     'http://d/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.llm-runtime%22%5D%7D' |
     python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo "?")
   if [ "$left" = 0 ]; then
@@ -108,6 +109,17 @@ docker_pass() { # name builddir
   total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
 }
 docker_pass docker build
+
+# The same against Podman's Docker-compatible service (release build only).
+if [ -n "$docker_ready" ]; then
+  echo "=== podman: setup ==="
+  if ./scripts/podman-setup.sh; then
+    docker_pass podman build /run/podman/podman.sock
+  else
+    echo "=== podman: SKIPPED: scripts/podman-setup.sh could not provide a working Podman service (reason above) ==="
+    total_s=$((total_s + 1))
+  fi
+fi
 
 if [ -z "${QUICK:-}" ]; then
   # ASan+UBSan: the runtime and the agent it forks are instrumented.

@@ -16,6 +16,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -157,7 +159,8 @@ static bool simple_words(char *buf, char **argv)
                         return false;
         }
         int n = 0;
-        for (char *t = strtok(buf, " "); t; t = strtok(NULL, " ")) {
+        char *save = NULL; /* strtok_r: the child shares our memory (spawn()) */
+        for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
                 if (n == MAX_WORDS)
                         return false;
                 argv[n++] = t;
@@ -227,15 +230,6 @@ static __attribute__((noreturn)) void child_exec(lr_agent_t *a, const char *cmd,
         rl = (struct rlimit){ 0, 0 };
         setrlimit(RLIMIT_CORE, &rl);
 
-        /* Under memory pressure the kernel should kill the command, not the
-         * agent that reports on it.  Raising one's own score needs no
-         * privilege. */
-        int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-        if (oom >= 0) {
-                (void)!write(oom, "1000", 4);
-                close(oom);
-        }
-
         /* No fd beyond 0-2 crosses into the command (CVE-2024-21626 class):
          * mark them all close-on-exec.  report_fd is already CLOEXEC and
          * closes on a successful exec, telling the parent it worked. */
@@ -258,6 +252,49 @@ fail:;
         int e = errno;
         (void)!write(report_fd, &e, sizeof e);
         _exit(127);
+}
+
+/* Starting a command: clone(CLONE_VM | CLONE_VFORK), as posix_spawn does,
+ * instead of fork().  The child borrows our address space until its
+ * execve, so neither copying our page tables at fork nor tearing a copy
+ * down at exec is paid per command (the native agent is a fork of the
+ * whole runtime, libraries and heap included).  The child runs on its own
+ * stack, touches only that stack and the kernel (syscalls, no allocation,
+ * no stdio, strtok_r rather than strtok), and we are suspended until it
+ * has exec'd or exited. */
+#define SPAWN_STACK (256u << 10)
+
+typedef struct {
+        lr_agent_t *a;
+        const char *cmd;
+        int in, out, err, report;
+} spawn_args_t;
+
+static int spawn_child(void *arg)
+{
+        spawn_args_t *s = arg;
+        child_exec(s->a, s->cmd, s->in, s->out, s->err, s->report);
+}
+
+static pid_t spawn(lr_agent_t *a, const char *cmd, int in, int out, int err, int report)
+{
+        static char *stack;
+        if (!stack) {
+                void *m = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+                stack = m == MAP_FAILED ? NULL : m;
+        }
+        if (stack) {
+                spawn_args_t s = { a, cmd, in, out, err, report };
+                pid_t pid = clone(spawn_child, stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                                  &s);
+                if (pid >= 0 || errno != EINVAL)
+                        return pid;
+        }
+        pid_t pid = fork();
+        if (pid == 0)
+                child_exec(a, cmd, in, out, err, report);
+        return pid;
 }
 
 /* The OOM-kill count of the cgroup we are in, where the container's
@@ -322,14 +359,27 @@ void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
         }
 
         uint64_t start = lr_now_ns();
-        pid_t pid = fork();
+        pid_t pid = spawn(a, cmd, pi[0], po[1], pe[1], pr[1]);
         if (pid < 0) {
                 int e = errno;
-                lr_agent_result_error(out, LR_E_EXEC_FAILED, e, "fork: %s", strerror(e));
+                lr_agent_result_error(out, LR_E_EXEC_FAILED, e, "cannot start the command: %s",
+                                      strerror(e));
                 goto close_pipes;
         }
-        if (pid == 0)
-                child_exec(a, cmd, pi[0], po[1], pe[1], pr[1]);
+        /* Under memory pressure the kernel should kill the command, not the
+         * agent that reports on it.  Set here, after the exec: before it the
+         * child is still non-dumpable like us, and its /proc files are not
+         * its own to write.  Raising a score needs no privilege, and the
+         * command's children inherit it. */
+        {
+                char path[64];
+                snprintf(path, sizeof path, "/proc/%d/oom_score_adj", (int)pid);
+                int oom = open(path, O_WRONLY | O_CLOEXEC);
+                if (oom >= 0) {
+                        (void)!write(oom, "1000", 4);
+                        close(oom);
+                }
+        }
 
         pi[0] = lr_close(pi[0]);
         po[1] = lr_close(po[1]);

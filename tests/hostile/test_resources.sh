@@ -32,6 +32,10 @@ contains "T21 exit 137" "$out" "Exit code: 137"
 out=$(printf '<exec python3 -c "a=bytearray(512*1024*1024)">\n<exec echo after-oom>\n' | lr "$ws" --exec-memory 128m)
 contains "T21 session continues after an OOM kill" "$out" "after-oom"
 
+# The OOM killer prefers the command to the agent that reports on it.
+out=$(echo '<exec sleep 0.2; cat /proc/self/oom_score_adj>' | lr "$ws")
+contains "T21 commands carry oom_score_adj 1000" "$out" $'\n1000\n'
+
 # T22: tmpfs fill -> ENOSPC at the size cap
 out=$(echo '<exec dd if=/dev/zero of=/tmp/f bs=1M count=100 2>&1; dd if=/dev/zero of=/dev/shm/f bs=1M count=100 2>&1>' | lr "$ws" --tmpfs-size 16m)
 contains "T22 /tmp is capped" "$out" "No space left on device"

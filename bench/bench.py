@@ -168,7 +168,10 @@ def main():
     why = docker_unavailable(image)
     drt = Runtime(a.bin, ws, ("--backend", "docker"))
     if why:
-        add("cold", "llm-runtime docker backend: new container + `true` + teardown", None, why)
+        add("cold", "llm-runtime docker backend: new container + `true` + teardown (whole run)", None, why)
+        add("cold", "llm-runtime docker backend: session start, no pool (time to first result)", None, why)
+        add("cold", "llm-runtime docker backend: session start from the warm pool (time to first result)",
+            None, why)
         add("cold", "`docker run --rm` + `true` (the seed's flags)", None, why)
     else:
         subprocess.run([a.bin, "prune"], stdout=subprocess.DEVNULL)

@@ -79,6 +79,22 @@ int lr_agent_main(int chan_in, int chan_out)
         lr_buf_init(&in, 0);
         lr_buf_init(&out, 0);
 
+        /* No handler of ours stays installed.  The native agent is a fork
+         * of the runtime and inherits its SIGINT/SIGTERM/SIGHUP handlers.
+         * As PID 1 of the sandbox's PID namespace, a signal sent from inside
+         * the namespace is delivered only if a handler is installed, so a
+         * command could otherwise run the runtime's emergency-stop handler
+         * in the agent (`kill -TERM 1`).  With default dispositions the
+         * kernel drops such signals.  It also means a command started with
+         * CLONE_VM (run.c spawn()) can never run a handler on our memory.
+         * Ignored signals stay ignored (SIGXFSZ, see agent_main.c). */
+        for (int sig = 1; sig < NSIG; sig++) {
+                struct sigaction old;
+                if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &old) < 0)
+                        continue;
+                if (old.sa_handler != SIG_IGN && old.sa_handler != SIG_DFL)
+                        signal(sig, SIG_DFL);
+        }
         /* A write to a channel whose host has gone must not kill us with
          * SIGPIPE before we can clean up; EPIPE is handled instead. */
         signal(SIGPIPE, SIG_IGN);

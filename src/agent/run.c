@@ -264,6 +264,20 @@ fail:;
  * has exec'd or exited. */
 #define SPAWN_STACK (256u << 10)
 
+/* Under AddressSanitizer the child would run instrumented code and ASan's
+ * interceptors on our memory and shadow, poisoning frames on a stack that
+ * the next command reuses: ASan builds start commands with fork(). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPAWN_SHARED_VM 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPAWN_SHARED_VM 0
+#endif
+#endif
+#ifndef SPAWN_SHARED_VM
+#define SPAWN_SHARED_VM 1
+#endif
+
 typedef struct {
         lr_agent_t *a;
         const char *cmd;
@@ -279,7 +293,7 @@ static int spawn_child(void *arg)
 static pid_t spawn(lr_agent_t *a, const char *cmd, int in, int out, int err, int report)
 {
         static char *stack;
-        if (!stack) {
+        if (SPAWN_SHARED_VM && !stack) {
                 void *m = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
                 stack = m == MAP_FAILED ? NULL : m;
@@ -366,9 +380,25 @@ void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
                                       strerror(e));
                 goto close_pipes;
         }
+        pi[0] = lr_close(pi[0]);
+        po[1] = lr_close(po[1]);
+        pe[1] = lr_close(pe[1]);
+        pr[1] = lr_close(pr[1]);
+
+        /* The report pipe reaches EOF when the child's exec closes it (or
+         * carries its errno when it could not start).  After a vfork-style
+         * spawn that has already happened; after fork() this waits for it. */
+        int exec_errno = 0;
+        bool exec_failed;
+        {
+                ssize_t r;
+                while ((r = read(pr[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR)
+                        ;
+                exec_failed = r == (ssize_t)sizeof exec_errno;
+        }
         /* Under memory pressure the kernel should kill the command, not the
-         * agent that reports on it.  Set here, after the exec: before it the
-         * child is still non-dumpable like us, and its /proc files are not
+         * agent that reports on it.  Set here, once it has exec'd: before that
+         * it is still non-dumpable like us, and its /proc files are not
          * its own to write.  Raising a score needs no privilege, and the
          * command's children inherit it. */
         {
@@ -381,10 +411,6 @@ void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
                 }
         }
 
-        pi[0] = lr_close(pi[0]);
-        po[1] = lr_close(po[1]);
-        pe[1] = lr_close(pe[1]);
-        pr[1] = lr_close(pr[1]);
         lr_fd_nonblock(po[0], true);
         lr_fd_nonblock(pe[0], true);
         if (pi[1] >= 0)
@@ -499,8 +525,6 @@ void lr_agent_do_exec(lr_agent_t *a, const lr_msg_view_t *req, lr_buf_t *out)
         }
         uint64_t duration = lr_now_ns() - start;
 
-        int exec_errno = 0;
-        bool exec_failed = read(pr[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno;
 
         lr_wire_begin(out, LR_MSG_RESULT);
         if (exec_failed) {

@@ -126,4 +126,11 @@ contains "T18 kill -1 leaves the runtime working" "$out" "survived"
 contains "T18 hostname refused" "$out" "hostname: you must be root"
 check "T18 host clock unchanged" test "$(date +%Y)" -gt 2000
 
+# T18b: signals to the agent (PID 1).  It keeps no handler, so the kernel
+# drops what a command sends it; the session goes on.
+out=$(printf '<exec for s in TERM INT HUP QUIT USR1 USR2 ALRM PIPE CHLD; do kill -$s 1; done; echo sent>\n<exec echo agent-alive>\n' | lr "$ws")
+contains "T18b signals were sent to PID 1" "$out" "sent"
+contains "T18b the agent survives them" "$out" "agent-alive"
+lacks "T18b the sandbox stayed available" "$out" "SANDBOX_UNAVAILABLE"
+
 finish

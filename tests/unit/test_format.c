@@ -1,12 +1,14 @@
 /* Unit tests for result formatting (src/pipe/format.c) and the text/UTF-8
  * helpers it relies on (src/core/utf8.c). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/utf8.h"
@@ -96,6 +98,73 @@ static void text_escapes_neutralized(void **state)
         free(s);
 }
 
+/* The byte-at-a-time rule lr_text_neutralize must implement, written out
+ * plainly so the word-at-a-time fast path is checked against it. */
+static void neutralize_reference(lr_buf_t *out, const unsigned char *s, size_t len)
+{
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = s[i];
+                bool crlf = c == '\r' && i + 1 < len && s[i + 1] == '\n';
+                if (c == 0x7f || (c < 0x20 && c != '\n' && c != '\t' && !crlf)) {
+                        char esc[8];
+                        snprintf(esc, sizeof esc, "\\x%02x", c);
+                        lr_buf_append(out, esc, 4);
+                } else {
+                        lr_buf_putc(out, (char)c);
+                }
+        }
+}
+
+static void neutralize_matches_reference(const unsigned char *s, size_t len)
+{
+        lr_buf_t got, want;
+        lr_buf_init(&got, 0);
+        lr_buf_init(&want, 0);
+        lr_text_neutralize(&got, (const char *)s, len);
+        neutralize_reference(&want, s, len);
+        assert_int_equal(got.len, want.len);
+        if (want.len)
+                assert_memory_equal(got.data, want.data, want.len);
+        lr_buf_free(&got);
+        lr_buf_free(&want);
+}
+
+static void text_neutralize_word_path(void **state)
+{
+        (void)state;
+        /* Every byte value at every offset of a 131-byte clean text (so it
+         * lands in either 64-byte block or the byte tail), and
+         * next to each of the bytes the word check treats specially. */
+        const unsigned char specials[] = { '\n', '\t', '\r', 0x7f, 0x80, 0x1f, 0x20, 0xff, 0 };
+        unsigned char buf[131];
+        for (unsigned v = 0; v < 256; v++)
+                for (size_t at = 0; at < sizeof buf; at++)
+                        for (size_t k = 0; k < sizeof specials; k++) {
+                                memset(buf, 'a', sizeof buf);
+                                buf[at] = (unsigned char)v;
+                                buf[(at + 1) % sizeof buf] = specials[k];
+                                neutralize_matches_reference(buf, sizeof buf);
+                        }
+        /* Random bytes skewed towards the interesting ones, many lengths. */
+        unsigned seed = 12345;
+        unsigned char big[4099];
+        for (int round = 0; round < 200; round++) {
+                for (size_t i = 0; i < sizeof big; i++) {
+                        seed = seed * 1103515245u + 12345u;
+                        unsigned r = seed >> 16;
+                        big[i] = r % 4 ? (unsigned char)(0x20 + r % 0x5f)
+                                       : specials[r % sizeof specials];
+                }
+                neutralize_matches_reference(big, (size_t)round * 20 % sizeof big);
+        }
+        /* CRLF split across a block boundary, and a lone CR at the end. */
+        char crlf[130];
+        memset(crlf, 'a', sizeof crlf);
+        memcpy(crlf + 63, "\r\n", 2);
+        memcpy(crlf + 127, "\r\n\r", 3);
+        neutralize_matches_reference((const unsigned char *)crlf, sizeof crlf);
+}
+
 static void json_record(void **state)
 {
         (void)state;
@@ -154,6 +223,7 @@ int main(void)
                 cmocka_unit_test(text_failed_exec_shows_both_streams),
                 cmocka_unit_test(text_paths_not_mangled),
                 cmocka_unit_test(text_escapes_neutralized),
+                cmocka_unit_test(text_neutralize_word_path),
                 cmocka_unit_test(json_record),
                 cmocka_unit_test(utf8_sanitize_cases),
         };

@@ -171,7 +171,7 @@ int lr_wire_get_u64(const lr_msg_view_t *v, lr_tag_t tag, uint64_t *ret, lr_erro
 
 uint64_t lr_wire_u64_or(const lr_msg_view_t *v, lr_tag_t tag, uint64_t dflt)
 {
-        uint64_t x;
+        uint64_t x = 0;
         if (!v->f[tag].present || lr_wire_get_u64(v, tag, &x, NULL) < 0)
                 return dflt;
         return x;

@@ -291,7 +291,9 @@ static json_t *t_edit_file(lr_session_t *s, json_t *args)
         }
         if (lr_unified_diff(path, res.data.data, res.data.len, edited.data ? edited.data : "",
                             edited.len, &diff) < 0) {
-                r = lr_mcp_error("INTERNAL_ERROR: could not compute the diff");
+                const char *why_not = lr_diff_unavailable();
+                r = lr_mcp_error("INTERNAL_ERROR: could not compute the diff%s%s",
+                                 why_not ? ": " : "", why_not ? why_not : "");
                 goto out;
         }
         if (!json_is_true(dry)) {

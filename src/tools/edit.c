@@ -1,6 +1,7 @@
 /* edit.c - exact-match text edits and unified diffs (see edit.h). */
 #include "tools/edit.h"
 
+#include <dlfcn.h>
 #include <git2.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -108,10 +109,56 @@ out:
         return rc;
 }
 
+/* libgit2 is loaded the first time a diff is asked for (edit_file with
+ * dryRun), not linked: it brings some 15 shared libraries (TLS, Kerberos,
+ * SSH) whose loading cost ~3 ms on every run of the binary, sandbox or
+ * not.  The types and macros still come from <git2.h>. */
+static struct {
+        int (*init)(void);
+        int (*patch_from_buffers)(git_patch **out, const void *old_buffer, size_t old_len,
+                                  const char *old_as_path, const void *new_buffer, size_t new_len,
+                                  const char *new_as_path, const git_diff_options *opts);
+        size_t (*patch_num_hunks)(const git_patch *patch);
+        int (*patch_get_hunk)(const git_diff_hunk **out, size_t *lines_in_hunk, git_patch *patch,
+                              size_t hunk_idx);
+        int (*patch_get_line_in_hunk)(const git_diff_line **out, git_patch *patch,
+                                      size_t hunk_idx, size_t line_of_hunk);
+        void (*patch_free)(git_patch *patch);
+} G;
 static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+static char git_load_error[256];
+
 static void git_init(void)
 {
-        git_libgit2_init();
+        void *h = dlopen(LR_LIBGIT2_SONAME, RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+                snprintf(git_load_error, sizeof git_load_error, "%s", dlerror());
+                return;
+        }
+#define LOAD(field, sym)                                                                           \
+        do {                                                                                       \
+                *(void **)&G.field = dlsym(h, sym);                                                \
+                if (!G.field) {                                                                    \
+                        snprintf(git_load_error, sizeof git_load_error, "%s lacks %s",             \
+                                 LR_LIBGIT2_SONAME, sym);                                          \
+                        return;                                                                    \
+                }                                                                                  \
+        } while (0)
+        LOAD(init, "git_libgit2_init");
+        LOAD(patch_from_buffers, "git_patch_from_buffers");
+        LOAD(patch_num_hunks, "git_patch_num_hunks");
+        LOAD(patch_get_hunk, "git_patch_get_hunk");
+        LOAD(patch_get_line_in_hunk, "git_patch_get_line_in_hunk");
+        LOAD(patch_free, "git_patch_free");
+#undef LOAD
+        if (G.init() < 0)
+                snprintf(git_load_error, sizeof git_load_error, "git_libgit2_init failed");
+}
+
+const char *lr_diff_unavailable(void)
+{
+        pthread_once(&git_once, git_init);
+        return git_load_error[0] ? git_load_error : NULL;
 }
 
 static void put(lr_buf_t *b, const char *s)
@@ -122,7 +169,8 @@ static void put(lr_buf_t *b, const char *s)
 int lr_unified_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen,
                     lr_buf_t *out)
 {
-        pthread_once(&git_once, git_init);
+        if (lr_diff_unavailable())
+                return -1;
         put(out, "Index: ");
         put(out, path);
         put(out, "\n===================================================================\n--- ");
@@ -135,13 +183,13 @@ int lr_unified_diff(const char *path, const char *a, size_t alen, const char *b,
         opts.flags |= GIT_DIFF_FORCE_TEXT;
         opts.context_lines = 3;
         git_patch *patch = NULL;
-        if (git_patch_from_buffers(&patch, a, alen, path, b, blen, path, &opts) < 0)
+        if (G.patch_from_buffers(&patch, a, alen, path, b, blen, path, &opts) < 0)
                 return -1;
-        size_t nh = git_patch_num_hunks(patch);
+        size_t nh = G.patch_num_hunks(patch);
         for (size_t h = 0; h < nh; h++) {
                 const git_diff_hunk *hunk;
                 size_t nl;
-                if (git_patch_get_hunk(&hunk, &nl, patch, h) < 0)
+                if (G.patch_get_hunk(&hunk, &nl, patch, h) < 0)
                         break;
                 /* The header without git's function-context suffix. */
                 char hdr[128];
@@ -150,7 +198,7 @@ int lr_unified_diff(const char *path, const char *a, size_t alen, const char *b,
                 put(out, hdr);
                 for (size_t l = 0; l < nl; l++) {
                         const git_diff_line *line;
-                        if (git_patch_get_line_in_hunk(&line, patch, h, l) < 0)
+                        if (G.patch_get_line_in_hunk(&line, patch, h, l) < 0)
                                 break;
                         switch (line->origin) {
                         case GIT_DIFF_LINE_CONTEXT:
@@ -172,6 +220,6 @@ int lr_unified_diff(const char *path, const char *a, size_t alen, const char *b,
                         }
                 }
         }
-        git_patch_free(patch);
+        G.patch_free(patch);
         return 0;
 }

@@ -33,8 +33,11 @@ int lr_edit_apply(const char *text, size_t len, const lr_edit_t *edits, size_t n
 
 /* Append a unified diff of a -> b, labelled with path, to out.  An empty
  * diff (identical texts) appends only the two header lines.  Returns 0, or
- * -1 if the diff library failed. */
+ * -1 if the diff library failed or could not be loaded. */
 int lr_unified_diff(const char *path, const char *a, size_t alen, const char *b, size_t blen,
                     lr_buf_t *out);
+
+/* NULL when libgit2 (loaded on first use) is usable, else why not. */
+const char *lr_diff_unavailable(void);
 
 #endif

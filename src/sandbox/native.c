@@ -36,6 +36,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -268,6 +269,61 @@ void lr_native_emergency_stop(void)
         errno = saved;
 }
 
+#define SANDBOX_NS_FLAGS                                                                           \
+        (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+
+/* The sandbox's PID 1, by a fork-like clone: the child continues on a copy
+ * of our stack.  We are single-threaded here, so the child may use malloc
+ * (libseccomp does while loading).  CLONE_NEWCGROUP is deliberately not in
+ * the flags: see the child's second step.
+ *
+ * Where it can, the child is born inside its cgroup (*born_inside), which
+ * spares the global cgroup lock a later attach would wait for (cgroup.c,
+ * cgroup_enter_self): on v2 with clone3(CLONE_INTO_CGROUP), on v1 by
+ * stepping this thread into the cgroups around the clone; the caller then
+ * steps it back out with cgroup_leave_self().  If neither works (an older
+ * kernel, a cgroup we may create but not enter), a plain clone follows and
+ * the caller attaches the child afterwards. */
+static pid_t clone_sandbox(lr_cgroup_t *cg, bool *born_inside)
+{
+        *born_inside = false;
+        if (cg) {
+                int cgfd = cgroup_open_v2_dir(cg);
+                if (cgfd >= 0) {
+                        struct clone_args args = {
+                                .flags = SANDBOX_NS_FLAGS | CLONE_INTO_CGROUP,
+                                .exit_signal = SIGCHLD,
+                                .cgroup = (uint64_t)cgfd,
+                        };
+                        pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+                        if (pid == 0)
+                                return 0;
+                        close(cgfd);
+                        if (pid > 0) {
+                                *born_inside = true;
+                                return pid;
+                        }
+                        /* ENOSYS (before 5.7) or a cgroup clone3 refuses:
+                         * the plain clone below reports any real error. */
+                } else if (cgroup_enter_self(cg) == 0) {
+                        pid_t pid = (pid_t)syscall(SYS_clone, SANDBOX_NS_FLAGS | SIGCHLD, NULL,
+                                                   NULL, NULL, 0);
+                        if (pid == 0)
+                                return 0;
+                        int e = errno;
+                        if (pid > 0) {
+                                *born_inside = true;
+                                return pid;
+                        }
+                        lr_error_t ignored;
+                        (void)cgroup_leave_self(cg, &ignored);
+                        errno = e;
+                        return -1;
+                }
+        }
+        return (pid_t)syscall(SYS_clone, SANDBOX_NS_FLAGS | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
 int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_t **ret,
                      lr_error_t *err)
 {
@@ -295,14 +351,8 @@ int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_
                 goto out;
         }
 
-        /* A fork-like clone: the child continues on a copy of our stack.
-         * We are single-threaded, so the child may use malloc (libseccomp
-         * does while loading).  CLONE_NEWCGROUP is deliberately not here:
-         * see step 1. */
-        pid_t pid = (pid_t)syscall(SYS_clone,
-                                   CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-                                           CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD,
-                                   NULL, NULL, NULL, 0);
+        bool born_inside = false;
+        pid_t pid = clone_sandbox(sb->cg, &born_inside);
         if (pid < 0) {
                 int e = errno;
                 lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, e,
@@ -323,6 +373,11 @@ int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_
                 child_main(&c);
         }
         sb->pid = pid;
+        /* v1: this thread stepped into the sandbox cgroups for the clone;
+         * out again before anything else is charged there. */
+        if (born_inside && sb->cg && cgroup_version(sb->cg) == 1 &&
+            cgroup_leave_self(sb->cg, err) < 0)
+                goto out;
         sync[0] = lr_close(sync[0]);
         rep[1] = lr_close(rep[1]);
         sv[1] = lr_close(sv[1]);
@@ -334,9 +389,10 @@ int lr_native_create(const lr_config_t *cfg, const char *session_id, lr_sandbox_
                 lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno, "cannot start the sandbox");
                 goto out;
         }
-        /* Attach to the cgroup while the child builds its mounts; it waits
-         * for the second byte before anything else runs in it. */
-        if (sb->cg && cgroup_parent_attach(sb->cg, pid, err) < 0)
+        /* Not born in its cgroup (see clone_sandbox): attach it while it
+         * builds its mounts; it waits for the second byte before anything
+         * else runs in it. */
+        if (sb->cg && !born_inside && cgroup_parent_attach(sb->cg, pid, err) < 0)
                 goto out;
         if (lr_write_full(sync[1], "c", 1) < 0) {
                 lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno, "cannot start the sandbox");

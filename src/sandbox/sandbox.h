@@ -87,6 +87,13 @@ int seccomp_docker_profile(char **ret, lr_error_t *err);
 typedef struct lr_cgroup lr_cgroup_t;
 int cgroup_create(const lr_config_t *cfg, const char *name, lr_cgroup_t **ret, lr_error_t *err);
 int cgroup_parent_attach(lr_cgroup_t *cg, pid_t pid, lr_error_t *err);
+/* v1: move the calling thread into the sandbox cgroups (-1 with errno, and
+ * nothing moved, if it cannot), and back out after the clone. */
+int cgroup_enter_self(lr_cgroup_t *cg);
+int cgroup_leave_self(lr_cgroup_t *cg, lr_error_t *err);
+int cgroup_version(const lr_cgroup_t *cg); /* 1 or 2 */
+/* v2: the sandbox cgroup directory, for clone3(CLONE_INTO_CGROUP). */
+int cgroup_open_v2_dir(const lr_cgroup_t *cg);
 uint64_t cgroup_oom_kills(const lr_cgroup_t *cg);
 const char *cgroup_describe(const lr_cgroup_t *cg);
 void cgroup_destroy(lr_cgroup_t *cg); /* accepts NULL */

@@ -184,7 +184,7 @@ int main(int argc, char **argv)
         }
 
         make_session_id(sid, sizeof sid);
-        if (cfg.audit && lr_audit_open(&audit, cfg.audit_log, sid, &err) < 0) {
+        if (cfg.audit && lr_audit_open(&audit, cfg.audit_log, cfg.root, sid, &err) < 0) {
                 lr_error_wrap(&err, "cannot open the audit log (set audit_log, or --no-audit)");
                 status = fail(&err);
                 goto out;

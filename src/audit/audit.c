@@ -37,7 +37,8 @@ static int mkdir_p(char *path, mode_t mode)
         return 0;
 }
 
-int lr_audit_open(lr_audit_t **ret, const char *path, const char *session_id, lr_error_t *err)
+int lr_audit_open(lr_audit_t **ret, const char *path, const char *workspace,
+                  const char *session_id, lr_error_t *err)
 {
         char buf[PATH_MAX];
         if (!path) {
@@ -51,6 +52,16 @@ int lr_audit_open(lr_audit_t **ret, const char *path, const char *session_id, lr
                         return lr_error_set(err, LR_E_CONFIG, 0,
                                             "no HOME or XDG_STATE_HOME for the default audit log");
                 path = buf;
+                /* The default follows HOME; a workspace that holds it would
+                 * let the sandbox rewrite its own record.  A path set in the
+                 * trusted config or on the command line is the user's call. */
+                char canon[PATH_MAX];
+                if (workspace && realpath(workspace, canon) && lr_path_inside(path, canon))
+                        return lr_error_set(err, LR_E_CONFIG, 0,
+                                            "the default audit log %s lies inside the workspace "
+                                            "%s, where the sandbox could rewrite it; set "
+                                            "audit_log (or --audit-log) to a path outside it",
+                                            path, canon);
         }
         char *dir = lr_xstrdup(path);
         int r = mkdir_p(dir, 0700);

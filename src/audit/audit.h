@@ -28,8 +28,10 @@ typedef struct {
 
 /* Open (creating parents with 0700) the log at `path`.  When path is NULL
  * the default is $XDG_STATE_HOME/llm-runtime/audit.jsonl (default
- * ~/.local/state/llm-runtime/audit.jsonl). */
-int lr_audit_open(lr_audit_t **ret, const char *path, const char *session_id, lr_error_t *err);
+ * ~/.local/state/llm-runtime/audit.jsonl), refused when it lies inside
+ * `workspace` (NULL: not checked). */
+int lr_audit_open(lr_audit_t **ret, const char *path, const char *workspace,
+                  const char *session_id, lr_error_t *err);
 
 /* Append one record, adding "time" (RFC 3339 UTC, ms) and "session". */
 int lr_audit_write(lr_audit_t *a, const lr_audit_record_t *rec, lr_error_t *err);

@@ -657,8 +657,23 @@ int lr_config_load(lr_config_t *cfg, const char *workspace, const char *explicit
                 snprintf(path, sizeof path, "%s/llm-runtime/%s", xdg, CONFIG_NAME);
         else if (home && *home)
                 snprintf(path, sizeof path, "%s/.config/llm-runtime/%s", home, CONFIG_NAME);
-        if (path[0] && access(path, F_OK) == 0 && lr_config_load_file(cfg, path, err) < 0)
-                return -1;
+        if (path[0] && access(path, F_OK) == 0) {
+                /* When HOME (or XDG_CONFIG_HOME) lies in the workspace, the
+                 * sandbox can write this file: it gets no more trust than
+                 * the workspace's own config, or a model could plant
+                 * `audit_log`, `output` or looser limits for the next run
+                 * (hostile test T44). */
+                char canon[PATH_MAX];
+                bool planted = realpath(workspace, canon) && lr_path_inside(path, canon);
+                if (planted)
+                        fprintf(stderr,
+                                "llm-runtime: %s lies inside the workspace; it is read with the "
+                                "workspace config's restrictions\n",
+                                path);
+                if ((planted ? lr_config_load_workspace_file(cfg, path, err)
+                             : lr_config_load_file(cfg, path, err)) < 0)
+                        return -1;
+        }
 
         snprintf(path, sizeof path, "%s/%s", workspace, CONFIG_NAME);
         if (access(path, F_OK) == 0)

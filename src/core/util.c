@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -307,4 +309,38 @@ unsigned long long lr_proc_start_time(pid_t pid)
                         return 0;
         }
         return strtoull(p + 1, NULL, 10);
+}
+
+static bool canonical_under(const char *canon, const char *dir)
+{
+        size_t n = strlen(dir);
+        if (n == 1 && dir[0] == '/')
+                return true;
+        return strncmp(canon, dir, n) == 0 && (canon[n] == '\0' || canon[n] == '/');
+}
+
+bool lr_path_inside(const char *path, const char *dir)
+{
+        char buf[PATH_MAX];
+        if (realpath(path, buf) && canonical_under(buf, dir))
+                return true;
+        /* Every ancestor, each with its symlinks resolved: one that is in
+         * dir means dir's owner can replace what lies below it. */
+        char *up = lr_xstrdup(path);
+        bool inside = false;
+        while (!inside) {
+                char *slash = strrchr(up, '/');
+                if (!slash) {
+                        inside = realpath(".", buf) && canonical_under(buf, dir);
+                        break;
+                }
+                if (slash == up) {
+                        inside = canonical_under("/", dir);
+                        break;
+                }
+                *slash = '\0';
+                inside = realpath(up, buf) && canonical_under(buf, dir);
+        }
+        free(up);
+        return inside;
 }

@@ -101,4 +101,11 @@ const char *lr_format_size(uint64_t n, char *buf, size_t len);
 /* Set or clear O_NONBLOCK. */
 int lr_fd_nonblock(int fd, bool on);
 
+/* Whether `path` is the canonical directory `dir` or lies under it: the
+ * path itself or any of its ancestors, with symlinks resolved, is `dir` or
+ * below it.  So a link placed in `dir` that points out still counts as
+ * inside (whoever writes `dir` chose it), and so does a path outside that
+ * leads in through a link. */
+bool lr_path_inside(const char *path, const char *dir);
+
 #endif

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hostile suite: the filesystem boundary, secrets, devices, network and the
-# file tools (research notes §6 T2-T7, T34-T40).
+# file tools (research notes §6 T2-T7, T34-T40), and T44: the host config a
+# workspace can plant.
 . "$(dirname "$0")/../lib.sh"
 require_sandbox
 
@@ -108,5 +109,31 @@ size=$(stat -c %s "$ws/atomic.txt")
 check "T40 SIGKILL mid-write leaves old or new content, never partial" test "$size" -eq 8 -o "$size" -eq $((150 * 1024 * 1024))
 check "T40 no temporary file left behind" sh -c "! ls -A '$ws' | grep -q lrtmp"
 rm -f "$ws.reply"
+
+# T44: a workspace that holds the user's HOME (run from ~, or --root ~)
+# contains the "trusted" user config and the default audit log.  A model
+# that plants them must gain nothing: the planted config gets the workspace
+# config's restrictions, and the default audit log is refused there.
+hws=$(mkws)
+escape=$(mktemp -u /tmp/lr-t44-escape.XXXXXX)
+plant="<write .config/llm-runtime/llm-runtime.config.yaml>
+audit_log: $escape
+</write>"
+echo "$plant" | env -u XDG_CONFIG_HOME HOME="$hws" "$LR_BIN" --root "$hws" --no-audit >/dev/null 2>&1
+out=$(echo '<exec echo planted-run>' | env -u XDG_CONFIG_HOME HOME="$hws" "$LR_BIN" --root "$hws" --no-audit 2>&1)
+contains "T44 a planted user config is named as inside the workspace" "$out" "lies inside the workspace"
+contains "T44 a planted user config may not move the audit log" "$out" "not allowed in the workspace"
+check "T44 no file appears where the planted config pointed" test ! -e "$escape"
+# (the planted file above now stops every run with that error; the model
+# could as well have written this one instead)
+echo 'exec_timeout: 1h' > "$hws/.config/llm-runtime/llm-runtime.config.yaml"
+out=$(echo '<exec true>' | env -u XDG_CONFIG_HOME HOME="$hws" "$LR_BIN" --root "$hws" --no-audit --verbose 2>&1)
+contains "T44 a planted user config cannot raise limits" "$out" "would raise a limit"
+lacks "T44 the planted timeout is not in force" "$out" "exec timeout:  3.6e+03s"
+rm -f "$hws/.config/llm-runtime/llm-runtime.config.yaml"
+out=$(echo '<exec echo audited>' | env -u XDG_CONFIG_HOME -u XDG_STATE_HOME HOME="$hws" "$LR_BIN" --root "$hws" 2>&1)
+contains "T44 the default audit log is refused inside the workspace" "$out" "where the sandbox could rewrite it"
+check "T44 no audit log was written in the workspace" test ! -e "$hws/.local/state/llm-runtime/audit.jsonl"
+rm -f "$escape"
 
 finish

@@ -63,7 +63,7 @@ static void records(void **state)
         (void)state;
         lr_audit_t *a = NULL;
         lr_error_t e;
-        assert_int_equal(lr_audit_open(&a, path, "sess1", &e), 0);
+        assert_int_equal(lr_audit_open(&a, path, NULL, "sess1", &e), 0);
         struct stat st;
         assert_int_equal(stat(path, &st), 0);
         assert_int_equal(st.st_mode & 0777, 0600);
@@ -106,8 +106,8 @@ static void two_writers_append(void **state)
         lr_audit_t *a = NULL, *b = NULL;
         lr_error_t e;
         unlink(path);
-        assert_int_equal(lr_audit_open(&a, path, "A", &e), 0);
-        assert_int_equal(lr_audit_open(&b, path, "B", &e), 0);
+        assert_int_equal(lr_audit_open(&a, path, NULL, "A", &e), 0);
+        assert_int_equal(lr_audit_open(&b, path, NULL, "B", &e), 0);
         for (int i = 0; i < 200; i++) {
                 lr_audit_record_t r = { .operation = "exec", .command = "x", .bytes = i,
                                         .exit_code = -1, .duration_s = -1, .outcome = "ok" };
@@ -127,7 +127,7 @@ static void huge_field_is_capped(void **state)
         lr_audit_t *a = NULL;
         lr_error_t e;
         unlink(path);
-        assert_int_equal(lr_audit_open(&a, path, "S", &e), 0);
+        assert_int_equal(lr_audit_open(&a, path, NULL, "S", &e), 0);
         char *big = malloc(300000);
         memset(big, 'c', 299999);
         big[299999] = '\0';
@@ -150,7 +150,7 @@ static void unwritable_path_fails_clearly(void **state)
         (void)state;
         lr_audit_t *a = NULL;
         lr_error_t e = { 0 };
-        assert_int_equal(lr_audit_open(&a, "/proc/nope/audit.jsonl", "S", &e), -1);
+        assert_int_equal(lr_audit_open(&a, "/proc/nope/audit.jsonl", NULL, "S", &e), -1);
         assert_non_null(strstr(e.msg, "/proc/nope"));
 }
 

@@ -6,7 +6,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/util.h"
 
@@ -95,6 +100,39 @@ static void buffer_cap(void **state)
         lr_buf_free(&u);
 }
 
+static void path_inside(void **state)
+{
+        (void)state;
+        char tmpl[] = "/tmp/lr-inside.XXXXXX";
+        assert_non_null(mkdtemp(tmpl));
+        char ws[PATH_MAX], out[PATH_MAX], p[PATH_MAX + 64];
+        assert_non_null(realpath(tmpl, ws));
+        snprintf(out, sizeof out, "%s.out", ws);
+        assert_int_equal(mkdir(out, 0700), 0);
+
+        assert_true(lr_path_inside(ws, ws));
+        snprintf(p, sizeof p, "%s/a/b/not-yet.yaml", ws); /* parents missing */
+        assert_true(lr_path_inside(p, ws));
+        snprintf(p, sizeof p, "%s/x", out); /* a sibling with the same prefix */
+        assert_false(lr_path_inside(p, ws));
+        assert_false(lr_path_inside("/etc/passwd", ws));
+        /* A link placed in the workspace that points out is still inside
+         * (whoever writes the workspace chose it)... */
+        snprintf(p, sizeof p, "%s/link", ws);
+        assert_int_equal(symlink(out, p), 0);
+        snprintf(p, sizeof p, "%s/link/file", ws);
+        assert_true(lr_path_inside(p, ws));
+        /* ...and a path outside that leads in through a link is inside. */
+        snprintf(p, sizeof p, "%s/in", out);
+        assert_int_equal(symlink(ws, p), 0);
+        snprintf(p, sizeof p, "%s/in/missing/f", out);
+        assert_true(lr_path_inside(p, ws));
+        assert_true(lr_path_inside("/anything", "/"));
+
+        snprintf(p, sizeof p, "rm -rf '%s' '%s'", ws, out);
+        assert_int_equal(system(p), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -102,6 +140,7 @@ int main(void)
                 cmocka_unit_test(durations),
                 cmocka_unit_test(format_sizes),
                 cmocka_unit_test(buffer_cap),
+                cmocka_unit_test(path_inside),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

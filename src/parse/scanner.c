@@ -44,7 +44,8 @@ struct lr_scanner {
 
         lr_buf_t arg;
         bool arg_nul, arg_long;
-        size_t cmd_end; /* exec: length of the command before the candidate '>' */
+        size_t cmd_end; /* exec: length of the command before the candidate '>'
+                           (the last '>' seen on the line), or NO_GT */
         char look[8];   /* exec: bytes after the candidate '>' */
         size_t nlook;
 
@@ -355,6 +356,26 @@ static int body_byte(lr_scanner_t *s, char c, int *ret)
 
 static int step(lr_scanner_t *s, char c);
 
+#define NO_GT SIZE_MAX
+
+/* The end of a line (or of the input) inside a single-line exec whose
+ * closing '>' was not found by the strict rule: like the Go tool, the last
+ * '>' on the line closes the command and the rest of the line is prose
+ * ("Run <exec ls> to see.", "`<exec ls>`").  With no '>' at all, it is a
+ * PARSE_ERROR that names what was seen. */
+static int end_exec_line(lr_scanner_t *s, bool at_eof)
+{
+        s->state = S_TEXT;
+        if (s->cmd_end != NO_GT)
+                return emit_simple(s, LR_CMD_EXEC, s->cmd_end);
+        size_t n = s->arg.len;
+        const char *p = trim(lr_buf_cstr(&s->arg), &n);
+        return emit_error(s, LR_CMD_EXEC, LR_E_PARSE, p, n, 0,
+                          "unterminated <exec> tag: no '>' before the end of the %s (use the "
+                          "<exec>...</exec> block for multi-line commands)",
+                          at_eof ? "input" : "line");
+}
+
 static int start_tag(lr_scanner_t *s)
 {
         s->state = S_TAG;
@@ -373,6 +394,7 @@ static int step_tag(lr_scanner_t *s, char c)
                         reset_arg(s);
                         if (c == ' ' || c == '\t') {
                                 s->state = tags[i].type == LR_CMD_EXEC ? S_EXEC_ARG : S_PATH;
+                                s->cmd_end = NO_GT;
                                 return 0;
                         }
                         if (c == '>' && tags[i].type == LR_CMD_EXEC) {
@@ -453,20 +475,17 @@ static int step(lr_scanner_t *s, char c)
                 }
                 if (c == '\n') {
                         s->state = S_TEXT;
-                        return emit_error(s, s->kind, LR_E_PARSE, NULL, 0, 0,
+                        size_t n = s->arg.len;
+                        const char *p = trim(lr_buf_cstr(&s->arg), &n);
+                        return emit_error(s, s->kind, LR_E_PARSE, p, n, 0,
                                           "unterminated <%s> tag: no '>' before the end of the line",
                                           kind_name(s->kind));
                 }
                 arg_putc(s, c);
                 return 0;
         case S_EXEC_ARG:
-                if (c == '\n') {
-                        s->state = S_TEXT;
-                        return emit_error(s, LR_CMD_EXEC, LR_E_PARSE, NULL, 0, 0,
-                                          "unterminated <exec> tag: no '>' before the end of the "
-                                          "line (use the <exec>...</exec> block for multi-line "
-                                          "commands)");
-                }
+                if (c == '\n')
+                        return end_exec_line(s, false);
                 if (c == '>') {
                         s->cmd_end = s->arg.len;
                         s->state = S_EXEC_GT;
@@ -569,12 +588,16 @@ int lr_scanner_finish(lr_scanner_t *s)
                 return 0;
         case S_EXEC_GT:
                 return emit_simple(s, LR_CMD_EXEC, s->cmd_end);
-        case S_PATH:
         case S_EXEC_ARG:
         case S_EXEC_LT:
-                return emit_error(s, s->kind, LR_E_PARSE, NULL, 0, 0,
+                return end_exec_line(s, true);
+        case S_PATH: {
+                size_t n = s->arg.len;
+                const char *p = trim(lr_buf_cstr(&s->arg), &n);
+                return emit_error(s, s->kind, LR_E_PARSE, p, n, 0,
                                   "unterminated <%s> tag at the end of the input",
                                   kind_name(s->kind));
+        }
         case S_BODY_START:
         case S_BODY_START_CR:
         case S_BODY:

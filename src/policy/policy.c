@@ -212,7 +212,10 @@ static lr_verdict_t judge(const lr_policy_t *p, const char *tool, char **w, size
                         continue;
                 bool m;
                 if (exec)
-                        m = prefix_matches(r, w, n);
+                        /* A rule with a path pattern is about files: its
+                         * tool glob may also match exec ("* .env"), but
+                         * it must not turn into "any command". */
+                        m = !r->has_path && prefix_matches(r, w, n);
                 else
                         m = !r->has_path || (path && path_matches(r, path));
                 if (!m)

@@ -95,6 +95,41 @@ static void decisions(void **state)
         }
 }
 
+/* Deny wins over an earlier matching allow; a path rule whose tool glob
+ * also matches exec ("* .env") is about files and never matches commands. */
+static void deny_wins_and_path_rules_skip_exec(void **state)
+{
+        (void)state;
+        lr_policy_t p;
+        lr_error_t err;
+        lr_policy_init(&p);
+        assert_int_equal(lr_policy_add(&p, LR_ALLOW, "exec rm", &err), 0);
+        assert_int_equal(lr_policy_add(&p, LR_DENY, "exec rm -rf", &err), 0);
+        assert_int_equal(lr_policy_add(&p, LR_DENY, "* .env", &err), 0);
+        assert_int_equal(lr_policy_add(&p, LR_DENY, "ex* rm", &err), 0);
+        p.dflt = LR_ALLOW;
+        struct {
+                const char *tool, *arg;
+                lr_decision_t want;
+        } t[] = {
+                { "exec", "rm -rf build", LR_DENY },  /* the later deny wins */
+                { "exec", "rm build", LR_ALLOW },
+                { "exec", "echo hello", LR_ALLOW },   /* "* .env" is not a command rule */
+                { "exec", "cat .env", LR_ALLOW },     /* nor does it read arguments */
+                { "write_file", ".env", LR_DENY },
+                { "edit_file", "app/.env", LR_DENY },
+                { "move_file", ".env", LR_DENY },
+                { "write_file", "env.txt", LR_ALLOW },
+        };
+        for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+                lr_verdict_t v = lr_policy_check(&p, t[i].tool, t[i].arg);
+                if (v.decision != t[i].want)
+                        fail_msg("%s '%s': got %s, want %s", t[i].tool, t[i].arg,
+                                 lr_decision_name(v.decision), lr_decision_name(t[i].want));
+        }
+        lr_policy_free(&p);
+}
+
 static void bad_rules(void **state)
 {
         (void)state;
@@ -117,6 +152,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(decisions, setup, teardown),
                 cmocka_unit_test(bad_rules),
+                cmocka_unit_test(deny_wins_and_path_rules_skip_exec),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -471,6 +471,7 @@ int lr_serve(const lr_config_t *cfg, lr_audit_t *audit, const char *server_id, i
         lr_rpc_t rpc;
         /* Writes may be base64: 4/3 of the bytes, then JSON escaping. */
         lr_rpc_init(&rpc, out_fd, (size_t)cfg->max_write * 6 + (1u << 20), handle, &sv);
+        rpc.error_timings = true;
         int r = lr_rpc_run(&rpc, in_fd, err);
         lr_rpc_free(&rpc);
         /* Every sandbox ends with the server. */

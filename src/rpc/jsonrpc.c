@@ -45,6 +45,16 @@ void lr_rpc_result(lr_rpc_t *r, json_t *id, json_t *result)
 void lr_rpc_error(lr_rpc_t *r, json_t *id, int code, const char *msg, json_t *data)
 {
         json_t *e = json_pack("{s:i,s:s}", "code", code, "message", msg);
+        if (r->error_timings) {
+                if (!data)
+                        data = json_object();
+                if (json_is_object(data) && !json_object_get(data, "timings")) {
+                        uint64_t t0 = r->msg_t0 ? r->msg_t0 : lr_now_ns();
+                        json_object_set_new(data, "timings",
+                                            json_pack("{s:f}", "totalMs",
+                                                      (double)(lr_now_ns() - t0) / 1e6));
+                }
+        }
         if (data)
                 json_object_set_new(e, "data", data);
         lr_rpc_send(r, json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(),
@@ -160,6 +170,7 @@ void lr_rpc_feed(lr_rpc_t *r, const char *data, size_t len)
                 if (!r->skipping) {
                         if (r->line.len + chunk > r->max_message) {
                                 r->skipping = true;
+                                r->msg_t0 = lr_now_ns();
                                 lr_buf_reset(&r->line);
                                 lr_rpc_error(r, NULL, LR_RPC_INVALID_REQUEST, "Message too large",
                                              json_pack("{s:I}", "maxBytes",
@@ -170,8 +181,10 @@ void lr_rpc_feed(lr_rpc_t *r, const char *data, size_t len)
                 }
                 if (!nl)
                         return;
-                if (!r->skipping)
+                if (!r->skipping) {
+                        r->msg_t0 = lr_now_ns();
                         handle_line(r, r->line.data ? r->line.data : "", r->line.len);
+                }
                 r->skipping = false;
                 lr_buf_reset(&r->line);
                 data = nl + 1;

@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 #include "core/util.h"
@@ -51,6 +52,10 @@ struct lr_rpc {
         lr_buf_t line;
         lr_rpc_handler_t handler;
         void *ctx;
+        /* serve: every error also carries data.timings.totalMs, measured
+         * from when its message began to be handled. */
+        bool error_timings;
+        uint64_t msg_t0;
 };
 
 void lr_rpc_init(lr_rpc_t *r, int out_fd, size_t max_message, lr_rpc_handler_t handler,

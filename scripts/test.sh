@@ -12,11 +12,12 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --test || exit 1
 
 # The MCP SDK client, pinned by tests/mcp/package-lock.json, from the npm
-# registry.  If this fails the MCP client test skips and says why.
+# registry.  If this fails the MCP client test skips and says why (in CI,
+# with CI set, it fails instead).
 if [ ! -d tests/mcp/node_modules/@modelcontextprotocol/sdk ] ||
    [ tests/mcp/package-lock.json -nt tests/mcp/node_modules/.package-lock.json ]; then
   echo "=== npm ci (tests/mcp) ==="
-  npm ci --prefix tests/mcp --no-audit --no-fund --loglevel=error || echo "npm ci failed: the MCP SDK test will skip"
+  npm ci --prefix tests/mcp --no-audit --no-fund --loglevel=error || echo "npm ci failed: the MCP SDK test will skip (fail, in CI)"
 fi
 
 summary_json() { # builddir -> "passed failed skipped", counting the checks inside each test

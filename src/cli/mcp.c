@@ -183,12 +183,23 @@ static void handle(void *ctx, lr_rpc_t *rpc, json_t *id, const char *meth, json_
                 for (size_t i = 0; want && i < ARRAY_SIZE(legacy_versions); i++)
                         if (strcmp(want, legacy_versions[i]) == 0)
                                 ver = legacy_versions[i];
+                /* Batches exist only in 2025-03-26 (and must be accepted
+                 * there); later revisions removed them. */
+                rpc->allow_batches = strcmp(ver, "2025-03-26") == 0;
                 send_result(rpc, id,
                             json_pack("{s:s,s:{s:{s:b}},s:{s:s,s:s},s:s}", "protocolVersion", ver,
                                       "capabilities", "tools", "listChanged", 0, "serverInfo",
                                       "name", SERVER_NAME, "version", SERVER_VERSION,
                                       "instructions", INSTRUCTIONS),
                             false);
+        } else if (strcmp(meth, "server/discover") == 0 && !modern) {
+                /* A 2026-07-28 method: its _meta is required like on every
+                 * modern request. */
+                lr_rpc_error(rpc, id, LR_RPC_INVALID_PARAMS,
+                             "server/discover needs _meta[\"io.modelcontextprotocol/"
+                             "protocolVersion\"] and [\"io.modelcontextprotocol/"
+                             "clientCapabilities\"]",
+                             NULL);
         } else if (strcmp(meth, "server/discover") == 0) {
                 json_t *r = json_pack("{s:[s,s,s,s,s],s:{s:{}},s:i,s:s,s:s}",
                                       "supportedVersions", MODERN, legacy_versions[0],

@@ -25,6 +25,10 @@ void lr_rpc_free(lr_rpc_t *r)
 
 void lr_rpc_send(lr_rpc_t *r, json_t *msg)
 {
+        if (r->batch) {
+                json_array_append_new(r->batch, msg);
+                return;
+        }
         char *s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
         json_decref(msg);
         if (!s)
@@ -134,6 +138,27 @@ static void dispatch(lr_rpc_t *r, json_t *msg)
         r->handler(r->ctx, r, id, json_string_value(method), params);
 }
 
+/* Every element is handled as a message of its own; the responses (none
+ * for notifications) go out together as one array, as JSON-RPC 2.0 asks. */
+static void run_batch(lr_rpc_t *r, json_t *msgs)
+{
+        json_t *out = json_array();
+        r->batch = out;
+        size_t i;
+        json_t *m;
+        json_array_foreach(msgs, i, m) {
+                if (json_is_object(m))
+                        dispatch(r, m);
+                else
+                        lr_rpc_error(r, NULL, LR_RPC_INVALID_REQUEST, "Invalid Request", NULL);
+        }
+        r->batch = NULL;
+        if (json_array_size(out) > 0)
+                lr_rpc_send(r, out);
+        else
+                json_decref(out);
+}
+
 static void handle_line(lr_rpc_t *r, const char *s, size_t n)
 {
         if (n > 0 && s[n - 1] == '\r')
@@ -153,8 +178,13 @@ static void handle_line(lr_rpc_t *r, const char *s, size_t n)
         if (!msg)
                 lr_rpc_error(r, NULL, LR_RPC_PARSE_ERROR, "Parse error",
                              json_pack("{s:s}", "detail", je.text));
+        else if (json_is_array(msg) && r->allow_batches && json_array_size(msg) > 0)
+                run_batch(r, msg);
         else if (json_is_array(msg))
-                lr_rpc_error(r, NULL, LR_RPC_INVALID_REQUEST, "Batches are not supported", NULL);
+                lr_rpc_error(r, NULL, LR_RPC_INVALID_REQUEST,
+                             r->allow_batches ? "Invalid Request: empty batch"
+                                              : "Batches are not supported",
+                             NULL);
         else if (!json_is_object(msg))
                 lr_rpc_error(r, NULL, LR_RPC_INVALID_REQUEST, "Invalid Request", NULL);
         else

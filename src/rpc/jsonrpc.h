@@ -56,6 +56,11 @@ struct lr_rpc {
          * from when its message began to be handled. */
         bool error_timings;
         uint64_t msg_t0;
+        /* MCP 2025-03-26 (the one revision with batching): a JSON array of
+         * requests is answered with one array of responses.  While a batch
+         * runs, lr_rpc_send collects into `batch` instead of writing. */
+        bool allow_batches;
+        json_t *batch;
 };
 
 void lr_rpc_init(lr_rpc_t *r, int out_fd, size_t max_message, lr_rpc_handler_t handler,

@@ -111,6 +111,31 @@ ok(err_code(r) == -32022 and "2026-07-28" in r["error"]["data"]["supported"] and
    r["error"]["data"]["requested"] == "2030-01-01", "an unsupported modern version: -32022 with the supported list", r)
 r = call("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}}, id="d5")
 ok(err_code(r) == -32602, "modern request without clientCapabilities: -32602", r)
+r = call("server/discover", {}, id="d6")
+ok(err_code(r) == -32602 and "_meta" in r["error"]["message"], "server/discover without _meta: -32602", r)
+
+# Each legacy version is echoed; 2025-03-26, the one revision with JSON-RPC
+# batching, gets batches answered as one array (notifications unanswered).
+for v in ("2025-06-18", "2025-11-25", "2025-03-26"):
+    r = call("initialize", {"protocolVersion": v, "capabilities": {}}, id="v" + v)
+    ok(r and r["result"]["protocolVersion"] == v, f"initialize echoes {v}", r)
+send([{"jsonrpc": "2.0", "id": "b1", "method": "ping"},
+      {"jsonrpc": "2.0", "method": "notifications/initialized"},
+      {"jsonrpc": "2.0", "id": "b2", "method": "tools/call",
+       "params": {"name": "exec", "arguments": {"command": "echo batched"}}},
+      5])
+r = recv()
+ids = [m.get("id") for m in r] if isinstance(r, list) else None
+ok(ids is not None and len(r) == 3 and ids[:2] == ["b1", "b2"] and r[0].get("result") == {} and
+   "batched" in json.dumps(r[1]) and err_code(r[2]) == -32600,
+   "2025-03-26: a batch gets one array of responses, a bad element its own error", r)
+send([])
+r = recv()
+ok(err_code(r) == -32600 and not isinstance(r, list), "2025-03-26: an empty batch is one -32600", r)
+r = call("initialize", {"protocolVersion": "2025-06-18", "capabilities": {}}, id="v2")
+send([{"jsonrpc": "2.0", "id": "b3", "method": "ping"}])
+r = recv()
+ok(err_code(r) == -32600 and "Batch" in r["error"]["message"], "2025-06-18 and later: a batch is refused", r)
 
 p.stdin.close()
 rc = p.wait(timeout=30)

@@ -140,7 +140,7 @@ if [ -z "${QUICK:-}" ]; then
       -Db_lundef=false >build-fuzz.setup.log 2>&1 || { cat build-fuzz.setup.log; broken=1; }
   fi
   if ninja -C build-fuzz >build-fuzz.build.log 2>&1; then
-    for fz in scanner wire config rpc mux; do
+    for fz in scanner wire config rpc serve mux; do
       mkdir -p "build-fuzz/corpus-$fz"
       seeds=""
       [ -d "tests/fuzz/corpus/$fz" ] && seeds="tests/fuzz/corpus/$fz"

@@ -49,6 +49,7 @@ typedef struct {
         sbx_t *sb[MAX_SANDBOXES];
         uint64_t next_id;
         const char *server_id;
+        bool fuzzing; /* lr_serve_feed_for_fuzzing: validate, never start */
 } serve_t;
 
 static double ms_since(uint64_t t0)
@@ -204,6 +205,11 @@ static int m_create(serve_t *sv, lr_rpc_t *rpc, json_t *id, json_t *params, uint
                 free(b->root);
                 free(b);
                 return bad_params(rpc, id, msg);
+        }
+        if (sv->fuzzing) {
+                free(b->root);
+                free(b);
+                return fail(rpc, id, LR_E_SANDBOX_UNAVAILABLE, "no sandboxes while fuzzing", t0);
         }
         snprintf(b->id, sizeof b->id, "sb-%llu", (unsigned long long)++sv->next_id);
         char sid[96];
@@ -482,4 +488,29 @@ int lr_serve(const lr_config_t *cfg, lr_audit_t *audit, const char *server_id, i
                 sbx_free(sv.sb[i]);
         }
         return r;
+}
+
+int lr_serve_feed_for_fuzzing(const lr_config_t *cfg, int out_fd, const char *data, size_t len)
+{
+        serve_t sv = { .cfg = cfg, .server_id = "fuzz", .fuzzing = true,
+                       .approver = { .policy = &cfg->policy, .mode = "serve" } };
+        /* One sandbox without a session, so exec/read/write get past the
+         * id lookup into their parameter checks (base64, paths, limits) and
+         * end in SANDBOX_UNAVAILABLE. */
+        sbx_t *b = lr_xcalloc(1, sizeof *b);
+        b->cfg = *cfg;
+        b->root = lr_xstrdup("/");
+        b->cfg.root = b->root;
+        snprintf(b->id, sizeof b->id, "sb-1");
+        sv.sb[0] = b;
+        sv.next_id = 1;
+        lr_rpc_t rpc;
+        lr_rpc_init(&rpc, out_fd, (size_t)cfg->max_write * 6 + (1u << 20), handle, &sv);
+        rpc.error_timings = true;
+        lr_rpc_feed(&rpc, data, len);
+        lr_rpc_flush(&rpc);
+        lr_rpc_free(&rpc);
+        for (size_t i = 0; i < MAX_SANDBOXES; i++)
+                sbx_free(sv.sb[i]);
+        return 0;
 }

@@ -12,4 +12,9 @@
 int lr_serve(const lr_config_t *cfg, lr_audit_t *audit, const char *server_id, int in_fd,
              int out_fd, lr_error_t *err);
 
+/* libFuzzer entry (tests/fuzz/fuzz_serve.c): feed bytes through the
+ * JSON-RPC front end and the serve handler; sandbox.create validates its
+ * parameters but starts nothing, and "sb-1" exists without a sandbox. */
+int lr_serve_feed_for_fuzzing(const lr_config_t *cfg, int out_fd, const char *data, size_t len);
+
 #endif

@@ -1,9 +1,11 @@
-/* libFuzzer target: the JSON-RPC front end of the server modes (framing,
- * size and depth limits, parsing, envelope checks) and the MCP handler
- * behind it, including every tool's argument validation.  There is no
- * sandbox here: a tool call whose arguments pass validation ends in
- * SANDBOX_UNAVAILABLE.  Invariants: no crash, no leak, no UB; every line
- * written is one JSON object. */
+/* libFuzzer targets: the JSON-RPC front end of the server modes (framing,
+ * size and depth limits, parsing, envelope checks, batches) and, behind it,
+ * the MCP handler with every tool's argument validation (fuzz_rpc) or, built
+ * with -DFUZZ_SERVE, the orchestrator API's handler: sandbox.create limits,
+ * base64 writes, ids (fuzz_serve).  There is no sandbox here: a call whose
+ * arguments pass validation ends in SANDBOX_UNAVAILABLE.  Invariants: no
+ * crash, no leak, no UB; every line written is JSON with "jsonrpc" (an
+ * object, or a batch's array of them). */
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/mcp.h"
+#include "cli/serve.h"
 #include "core/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,7 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 fcntl(pipefd[1], F_SETPIPE_SZ, 1 << 20);
         }
+#ifdef FUZZ_SERVE
+        lr_serve_feed_for_fuzzing(&cfg, pipefd[1], (const char *)data, size);
+#else
         lr_mcp_feed_for_fuzzing(&cfg, pipefd[1], (const char *)data, size);
+#endif
 
         /* Every reply is a single-line JSON object with "jsonrpc":"2.0". */
         static char out[1 << 20];
@@ -40,8 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                 break; /* a reply larger than the pipe read; skip */
                         json_error_t je;
                         json_t *msg = json_loadb(p, (size_t)(nl - p), 0, &je);
-                        if (!json_is_object(msg) ||
-                            !json_is_string(json_object_get(msg, "jsonrpc")))
+                        json_t *first = json_is_array(msg) ? json_array_get(msg, 0) : msg;
+                        if (!json_is_object(first) ||
+                            !json_is_string(json_object_get(first, "jsonrpc")))
                                 abort();
                         json_decref(msg);
                         p = nl + 1;

@@ -13,7 +13,7 @@ from rpc_client import Rpc, Tap
 t = Tap()
 ok = t.ok
 srv = Rpc([os.environ["LR_BIN"], "serve", "--root", os.environ["WS1"], "--no-audit",
-           "--deny", "exec shutdown"])
+           "--deny", "exec shutdown", "--ask", "exec git push"])
 p, call = srv.p, srv.call
 def res(r):
     return (r or {}).get("result") or {}
@@ -78,6 +78,9 @@ r = call("sandbox.create", {"root": "/nonexistent/dir"})
 ok(r.get("error", {}).get("code") == -32000 and "not a directory" in r["error"]["data"]["message"], "a bad root is a clear error", r)
 r = call("sandbox.exec", {"sandbox": A, "command": "shutdown -h now"})
 ok(r.get("error", {}).get("data", {}).get("code") == "APPROVAL_DENIED" and timed(r), "approvals apply to serve", r)
+r = call("sandbox.exec", {"sandbox": A, "command": "git push origin main"})
+ok(r.get("error", {}).get("data", {}).get("code") == "APPROVAL_DENIED" and
+   "nobody can be asked" in r["error"]["data"].get("message", ""), "serve: an ask rule is a deny with the reason", r)
 srv.send(b'{"jsonrpc":"2.0","id":77,"method":')
 r = srv.recv()
 ok(r.get("error", {}).get("code") == -32700 and timed(r), "malformed JSON: -32700, with timings", r)

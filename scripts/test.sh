@@ -72,6 +72,20 @@ run_suite() { # name builddir [meson setup args...]
 
 run_suite release build
 
+# The README's other command: the demo must run its sample reply through the
+# sandbox (the test passes if every command in it succeeds and the network
+# call fails).
+if [ "$broken" -eq 0 ]; then
+  echo "=== demo: scripts/demo.sh ==="
+  demo_out=$(./scripts/demo.sh 2>&1)
+  if grep -q "test_greet: ok" <<<"$demo_out" && grep -q "=== EXEC SUCCESSFUL: ls -la ===" <<<"$demo_out" &&
+     grep -qE "Network is unreachable|No route to host" <<<"$demo_out" && ! grep -q "=== ERROR" <<<"$demo_out"; then
+    echo "demo: ok"; total_p=$((total_p + 1))
+  else
+    echo "demo: FAILED"; echo "$demo_out" | tail -40; total_f=$((total_f + 1))
+  fi
+fi
+
 # The docker backend: the same end-to-end and hostile suites against a real
 # Docker Engine (Debian's docker.io; scripts/docker-setup.sh starts dockerd
 # when none runs and builds the sandbox image offline).  When Docker cannot

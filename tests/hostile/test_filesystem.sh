@@ -101,8 +101,18 @@ sys.stdout.write("<write atomic.txt>" + "N" * (150 * 1024 * 1024) + "</write>\n"
 PY
 ( lr "$ws" --max-write-size 200m < "$ws.reply" >/dev/null 2>&1 ) &
 bg=$!
-sleep 0.7
+# Kill only once the agent is writing: it then holds the unnamed temporary
+# file (O_TMPFILE, shown as "... (deleted)" among its fds).  On the native
+# backend the agent is a fork of the runtime; on docker it is lr-agent.
+writing=""
+for _ in $(seq 1000); do
+  for p in $(pgrep -f "llm-runtime --root $ws") $(pgrep -f lr-agent); do
+    if ls -l "/proc/$p/fd" 2>/dev/null | grep -q "(deleted)"; then writing=$p; break 2; fi
+  done
+  sleep 0.01
+done
 kill -9 $bg 2>/dev/null; pkill -9 -f "llm-runtime --root $ws" 2>/dev/null
+check "T40 the kill landed while the agent was writing" test -n "$writing"
 wait $bg 2>/dev/null || true
 sleep 0.3
 size=$(stat -c %s "$ws/atomic.txt")

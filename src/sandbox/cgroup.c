@@ -44,11 +44,35 @@ static const char *cg_self = "/proc/self/cgroup";
  * them.  Production never creates files in cgroupfs. */
 static int cg_write_flags = O_WRONLY | O_CLOEXEC;
 
+/* In a fake tree, the files the kernel would create in a new cgroup
+ * directory (e.g. memory.swap.max), so the code that probes for them runs. */
+static const char *const *fake_kernel_files;
+
 void cgroup_test_set_paths(const char *root, const char *self_cgroup)
 {
         cg_root = root;
         cg_self = self_cgroup;
         cg_write_flags = O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC;
+}
+
+void cgroup_test_set_kernel_files(const char *const *names)
+{
+        fake_kernel_files = names;
+}
+
+/* mkdir of a cgroup directory (plus, in a fake tree, its kernel files). */
+static int cg_mkdir(const char *dir)
+{
+        if (mkdir(dir, 0755) < 0)
+                return -1;
+        for (size_t i = 0; fake_kernel_files && fake_kernel_files[i]; i++) {
+                char path[PATH_MAX];
+                snprintf(path, sizeof path, "%s/%s", dir, fake_kernel_files[i]);
+                int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                if (fd >= 0)
+                        close(fd);
+        }
+        return 0;
 }
 
 struct lr_cgroup {
@@ -244,7 +268,7 @@ static int create_v1(const lr_config_t *cfg, const char *name, lr_cgroup_t *cg, 
                 cg->dirs[i] = lr_xasprintf("%s/%s", parent, name);
                 cg->parents[i] = lr_xstrdup(parent);
                 cg->n = i + 1;
-                if (mkdir(cg->dirs[i], 0755) < 0)
+                if (cg_mkdir(cg->dirs[i]) < 0)
                         return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
                                             "cannot create cgroup %s: %s; %s", cg->dirs[i],
                                             strerror(errno), fix_hint());
@@ -318,7 +342,7 @@ static int create_v2(const lr_config_t *cfg, const char *name, lr_cgroup_t *cg, 
         }
         cg->dirs[0] = lr_xasprintf("%s/%s", parent, name);
         cg->n = 1;
-        if (mkdir(cg->dirs[0], 0755) < 0)
+        if (cg_mkdir(cg->dirs[0]) < 0)
                 return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, errno,
                                     "cannot create cgroup %s: %s; %s", cg->dirs[0],
                                     strerror(errno), fix_hint());

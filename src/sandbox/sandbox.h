@@ -103,5 +103,8 @@ void cgroup_sweep_stale(void);
 /* Unit tests only: read the hierarchy from `root` and our membership from
  * `self_cgroup` instead of /sys/fs/cgroup and /proc/self/cgroup. */
 void cgroup_test_set_paths(const char *root, const char *self_cgroup);
+/* Unit tests only: files a fake tree's "kernel" creates in each new cgroup
+ * directory (NULL-terminated; NULL for none). */
+void cgroup_test_set_kernel_files(const char *const *names);
 
 #endif

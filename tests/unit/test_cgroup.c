@@ -169,6 +169,51 @@ static void v1_hierarchy(void **state)
         lr_config_free(&c);
 }
 
+/* Where the kernel has swap accounting, v1 "no swap" is memory+swap capped
+ * at the memory limit; and the cloning thread steps into the sandbox's
+ * cgroups and back out (cgroup_enter_self / cgroup_leave_self). */
+static void v1_no_swap_and_enter_self(void **state)
+{
+        (void)state;
+        static const char *const kernel_files[] = { "memory.memsw.limit_in_bytes", NULL };
+        mkdirs(root, "memory/lr", "pids/lr");
+        mkdirs(root, "cpu/lr", "cpu/lr");
+        write_file(self, "8:pids:/lr\n4:memory:/lr\n1:cpu,cpuacct:/lr\n");
+        cgroup_test_set_paths(root, self);
+        cgroup_test_set_kernel_files(kernel_files);
+        lr_config_t c;
+        limits(&c);
+        lr_cgroup_t *cg = NULL;
+        lr_error_t e;
+        if (cgroup_create(&c, "t4", &cg, &e) < 0)
+                fail_msg("cgroup_create: %s", e.msg);
+        cgroup_test_set_kernel_files(NULL);
+        char mem[256], dir[200], parent[200];
+        snprintf(dir, sizeof dir, "%s/memory/lr", root);
+        own_name(mem, sizeof mem, dir, "t4");
+        expect_file(mem, "memory.limit_in_bytes", "268435456");
+        expect_file(mem, "memory.memsw.limit_in_bytes", "268435456");
+        char path[300];
+        snprintf(path, sizeof path, "%s/memory.swappiness", mem);
+        assert_int_equal(access(path, F_OK), -1); /* no fallback needed */
+
+        assert_int_equal(cgroup_version(cg), 1);
+        assert_int_equal(cgroup_open_v2_dir(cg), -1);
+        assert_int_equal(cgroup_enter_self(cg), 0);
+        expect_file(mem, "tasks", "0");
+        char pids[256];
+        snprintf(dir, sizeof dir, "%s/pids/lr", root);
+        own_name(pids, sizeof pids, dir, "t4");
+        expect_file(pids, "tasks", "0");
+        assert_int_equal(cgroup_leave_self(cg, &e), 0);
+        snprintf(parent, sizeof parent, "%s/memory/lr", root);
+        expect_file(parent, "tasks", "0");
+        snprintf(parent, sizeof parent, "%s/cpu/lr", root);
+        expect_file(parent, "tasks", "0");
+        cgroup_destroy(cg);
+        lr_config_free(&c);
+}
+
 static void existing_cgroup_is_reported(void **state)
 {
         (void)state;
@@ -201,6 +246,8 @@ static void v2_hierarchy(void **state)
         write_file(ctl, "cpu memory pids\n");
         write_file(self, "0::/user.slice\n");
         cgroup_test_set_paths(base, self);
+        static const char *const kernel_files[] = { "memory.swap.max", NULL };
+        cgroup_test_set_kernel_files(kernel_files);
 
         lr_config_t c;
         limits(&c);
@@ -222,10 +269,17 @@ static void v2_hierarchy(void **state)
                 expect_file(p, "cgroup.subtree_control", "+memory +pids +cpu");
                 own_name(dir, sizeof dir, p, "t2");
         }
+        cgroup_test_set_kernel_files(NULL);
         expect_file(dir, "memory.max", "268435456");
+        expect_file(dir, "memory.swap.max", "0");
         expect_file(dir, "pids.max", "77");
         expect_file(dir, "cpu.max", "50000 100000");
         assert_non_null(strstr(cgroup_describe(cg), "cgroup v2"));
+        assert_int_equal(cgroup_version(cg), 2);
+        assert_int_equal(cgroup_enter_self(cg), -1); /* v2 clones into it instead */
+        int fd = cgroup_open_v2_dir(cg);
+        assert_true(fd >= 0);
+        close(fd);
         assert_int_equal(cgroup_parent_attach(cg, 4343, &e), 0);
         expect_file(dir, "cgroup.procs", "4343");
         char ev[400];
@@ -258,6 +312,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(v1_hierarchy),
+                cmocka_unit_test(v1_no_swap_and_enter_self),
                 cmocka_unit_test(existing_cgroup_is_reported),
                 cmocka_unit_test(v2_hierarchy),
                 cmocka_unit_test(missing_controller_names_the_fix),

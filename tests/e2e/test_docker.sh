@@ -158,6 +158,8 @@ if command -v bwrap >/dev/null && bwrap --dev-bind / / --unshare-user --disable-
   out=$(echo '<exec true>' | bwrap --dev-bind / / --unshare-user --disable-userns -- \
         "$LR_REAL_BIN" --root "$ws" --no-audit --backend native 2>&1)
   lacks "native, asked for explicitly, does not fall back" "$out" "EXEC SUCCESSFUL"
+  contains "native without user namespaces names the cause and the fix" "$out" "user.max_user_namespaces"
+  contains "... as SANDBOX_UNAVAILABLE" "$out" "SANDBOX_UNAVAILABLE"
 else
   ok "# SKIP auto fallback to docker: needs bubblewrap 0.8+ (--disable-userns) to hide user namespaces"
 fi

@@ -120,6 +120,62 @@ check "T40 SIGKILL mid-write leaves old or new content, never partial" test "$si
 check "T40 no temporary file left behind" sh -c "! ls -A '$ws' | grep -q lrtmp"
 rm -f "$ws.reply"
 
+# T37: a wipe from inside hits only the workspace (and the sandbox's own
+# tmpfs): the host file beside it and the system files survive.
+wws=$(mkws)
+as_owner sh -c "echo keep > '$wws/a.txt'"
+marker=$(mktemp /tmp/lr-t37-host.XXXXXX); echo "HOST-MARKER" > "$marker"; chmod 666 "$marker"
+_tmpdirs+=("$marker")
+sha_before=$(sha256sum /etc/hostname /usr/bin/env | sha256sum)
+out=$(echo '<exec rm -rf ./* ./.[!.]* 2>/dev/null; find / -path /proc -prune -o -type f -writable -exec truncate -s0 {} + 2>/dev/null; echo wiped>' | lr "$wws")
+contains "T37 the wipe ran" "$out" "wiped"
+check "T37 the workspace was the target" test ! -e "$wws/a.txt"
+check "T37 a host file outside the workspace is untouched" grep -q HOST-MARKER "$marker"
+check "T37 system files are untouched" test "$(sha256sum /etc/hostname /usr/bin/env | sha256sum)" = "$sha_before"
+out=$(echo '<exec echo after-wipe>' | lr "$wws")
+contains "T37 the next run starts normally" "$out" "after-wipe"
+
+# T40: every byte value under a file name that is not UTF-8 round-trips.
+nws=$(mkws)
+python3 - "$nws.reply" <<'PY'
+import sys
+name = b"bin-\xff\xfe-name"
+open(sys.argv[1], "wb").write(b"<write " + name + b">" + bytes(range(256)) * 4 + b"</write>\n"
+                              + b"<exec sha256sum bin-*>\n")
+PY
+out=$(lr "$nws" < "$nws.reply")
+want=$(python3 -c 'import hashlib; print(hashlib.sha256(bytes(range(256)) * 4).hexdigest())')
+contains "T40 0x00-0xFF under a non-UTF-8 name: the sandbox sees the same bytes" "$out" "$want"
+check "T40 the host sees the same name and bytes" python3 -c "
+import hashlib, os, sys
+p = os.path.join(sys.argv[1].encode(), b'bin-\xff\xfe-name')
+assert hashlib.sha256(open(p, 'rb').read()).hexdigest() == sys.argv[2]" "$nws" "$want"
+rm -f "$nws.reply"
+
+# A replaced file keeps its mode.
+as_owner sh -c "printf x > '$nws/mode.sh'; chmod 750 '$nws/mode.sh'"
+printf '<write mode.sh>#!/bin/sh\necho replaced\n</write>\n' | lr "$nws" >/dev/null
+check "T40 a replaced file keeps its mode (750)" test "$(stat -c %a "$nws/mode.sh")" = 750
+check "T40 ... and has the new content" grep -q replaced "$nws/mode.sh"
+
+# T40: a full disk fails the write with ENOSPC and leaves the original.
+if [ "$(id -u)" -eq 0 ] && ! on_docker; then
+  fws=$(mkws)
+  if mount -t tmpfs -o size=1m,uid="$LR_TEST_UID",gid="$LR_TEST_UID",mode=755 lr-t40 "$fws"; then
+    as_owner sh -c "printf original > '$fws/f.txt'"
+    python3 -c 'import sys; sys.stdout.write("<write f.txt>" + "Z" * (2 << 20) + "</write>\n")' > "$fws.reply"
+    out=$(lr "$fws" --max-write-size 4m < "$fws.reply")
+    contains "T40 a full disk is reported" "$out" "No space left on device"
+    check "T40 a full disk leaves the original intact" test "$(cat "$fws/f.txt")" = original
+    check "T40 a full disk leaves no temporary file" sh -c "! ls -A '$fws' | grep -q lrtmp"
+    umount "$fws"; rm -f "$fws.reply"
+  else
+    echo "# skip T40 full disk: cannot mount a tmpfs here"
+  fi
+else
+  echo "# skip T40 full disk: needs root to mount a small tmpfs (native backend only: the docker backend's mounts are the engine's)"
+fi
+
 # T44: a workspace that holds the user's HOME (run from ~, or --root ~)
 # contains the "trusted" user config and the default audit log.  A model
 # that plants them must gain nothing: the planted config gets the workspace

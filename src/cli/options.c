@@ -244,6 +244,12 @@ static void flag_default(const lr_config_t *d, const char *key, char *buf, size_
                 snprintf(buf, len, "stdout");
         else if (!strcmp(key, "json") || !strcmp(key, "verbose"))
                 snprintf(buf, len, "off");
+        else if (!strcmp(key, "approval_default"))
+                snprintf(buf, len, "allow");
+        else if (!strcmp(key, "allow") || !strcmp(key, "ask") || !strcmp(key, "deny"))
+                snprintf(buf, len, "no rules");
+        else if (!strcmp(key, "env"))
+                snprintf(buf, len, "PATH, HOME=/workspace, USER, SHELL, TMPDIR; LANG, LC_ALL, LC_CTYPE, TERM, TZ from the caller");
 }
 
 void lr_cli_usage(FILE *f)

@@ -46,9 +46,9 @@ typedef enum { ENT_DIR, ENT_FILE, ENT_LINK } ent_kind_t;
 typedef struct {
         char name[NAME_MAX + 1];
         ent_kind_t kind;
-        char src[PATH_MAX];       /* host path, for DIR/FILE */
+        char *src;                /* host path, for DIR/FILE (owned) */
         int fd;                   /* O_PATH, opened by the child */
-        char target[PATH_MAX];    /* for LINK */
+        char *target;             /* for LINK (owned) */
 } entry_t;
 
 struct lr_mount_plan {
@@ -86,11 +86,19 @@ static const char *const etc_allow[] = {
 static const char *const rootfs_skip[] = { "proc", "dev", "sys", "tmp", "workspace", "run",
                                            ".", ".." };
 
+/* Every /etc entry is checked against the list on every sandbox start, so
+ * plain names are compared as strings and fnmatch runs only for the two
+ * globs, and only on names with the right first byte (fnmatch on every
+ * pair cost ~0.3 ms of a ~6 ms start). */
 static bool etc_allowed(const char *name)
 {
-        for (size_t i = 0; i < ARRAY_SIZE(etc_allow); i++)
-                if (fnmatch(etc_allow[i], name, 0) == 0)
+        for (size_t i = 0; i < ARRAY_SIZE(etc_allow); i++) {
+                const char *pat = etc_allow[i];
+                if (pat[0] != name[0])
+                        continue;
+                if (strchr(pat, '*') ? fnmatch(pat, name, 0) == 0 : strcmp(pat, name) == 0)
                         return true;
+        }
         return false;
 }
 
@@ -105,21 +113,27 @@ static int add_entry(entry_t *arr, size_t *n, int dirfd, const char *dirpath, co
         if (*n >= MAX_ENTRIES)
                 return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, 0,
                                     "too many top-level entries (max %d)", MAX_ENTRIES);
+        /* Entries hold their strings on the heap: with two PATH_MAX arrays
+         * each, the plan was 2 MiB, and touching it cost page faults on
+         * every sandbox start. */
         entry_t *e = &arr[*n];
         memset(e, 0, sizeof *e);
         e->fd = -1;
         snprintf(e->name, sizeof e->name, "%s", name);
         if (S_ISLNK(st.st_mode)) {
-                ssize_t l = readlinkat(dirfd, name, e->target, sizeof e->target - 1);
+                char target[PATH_MAX];
+                ssize_t l = readlinkat(dirfd, name, target, sizeof target - 1);
                 if (l < 0)
                         return 0;
-                e->target[l] = '\0';
+                target[l] = '\0';
+                e->target = lr_xstrdup(target);
                 e->kind = ENT_LINK;
         } else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
                 e->kind = S_ISDIR(st.st_mode) ? ENT_DIR : ENT_FILE;
-                if (snprintf(e->src, sizeof e->src, "%s/%s", dirpath, name) >= (int)sizeof e->src)
+                if (strlen(dirpath) + 1 + strlen(name) >= PATH_MAX)
                         return lr_error_set(err, LR_E_SANDBOX_UNAVAILABLE, ENAMETOOLONG,
                                             "path too long: %s/%s", dirpath, name);
+                e->src = lr_xasprintf("%s/%s", dirpath, name);
         } else {
                 return 0; /* sockets, fifos, devices: never exposed */
         }
@@ -214,6 +228,15 @@ fail:
 
 void mount_plan_free(lr_mount_plan_t *p)
 {
+        if (!p)
+                return;
+        entry_t *lists[2] = { p->root, p->etc };
+        size_t ns[2] = { p->n_root, p->n_etc };
+        for (size_t l = 0; l < 2; l++)
+                for (size_t i = 0; i < ns[l]; i++) {
+                        free(lists[l][i].src);
+                        free(lists[l][i].target);
+                }
         free(p);
 }
 

@@ -31,20 +31,35 @@ def pct(xs, p):
 
 
 def measure(fn, reps, warmup=2):
+    """Seconds per call of fn; a call that returns a number reports its own
+    elapsed time (so checking its output is not counted)."""
     for _ in range(warmup):
         fn()
     out = []
     for _ in range(reps):
         t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
+        r = fn()
+        out.append(r if isinstance(r, float) else time.perf_counter() - t)
     return out
 
 
+def spawn(argv, stdin=None, stdout=None, stderr=None):
+    """posix_spawn + waitpid, with files as stdin/stdout/stderr: the cheapest
+    way to run a program from here, used alike for the baseline, the runtime
+    and bubblewrap.  Returns (exit status, elapsed seconds)."""
+    acts = []
+    for fd, path, flags in ((0, stdin, os.O_RDONLY), (1, stdout, os.O_WRONLY | os.O_TRUNC),
+                            (2, stderr, os.O_WRONLY | os.O_TRUNC)):
+        if path:
+            acts.append((os.POSIX_SPAWN_OPEN, fd, path, flags, 0o600))
+    t = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=acts)
+    _, st = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(st), time.perf_counter() - t
+
+
 def spawn_true():
-    # posix_spawn + waitpid: the cheapest way to run a program from here.
-    pid = os.posix_spawn("/bin/true", ["true"], {})
-    os.waitpid(pid, 0)
+    return spawn(["/bin/true"])[1]
 
 
 def docker_unavailable(image):
@@ -81,15 +96,29 @@ def first_result(cmd):
 
 
 class Runtime:
+    """Runs the binary on a reply the way a user pipes a file: the reply is
+    stdin from a file and the results go to a file, so the harness's own pipe
+    copying is not counted; the output is checked after the clock stops."""
+
     def __init__(self, binary, ws, extra=()):
         self.cmd = [binary, "--root", ws, "--no-audit"] + list(extra)
+        self.dir = tempfile.mkdtemp(prefix="lr-bench-io-")
+        self.last = None
 
     def run(self, reply, extra=()):
-        p = subprocess.run(self.cmd + list(extra), input=reply, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE)
-        if p.returncode != 0 or b"=== ERROR" in p.stdout:
-            raise SystemExit("llm-runtime failed:\n" + p.stderr.decode() + p.stdout.decode()[-2000:])
-        return p
+        inp, out, err = (os.path.join(self.dir, n) for n in ("in", "out", "err"))
+        if reply != self.last:
+            with open(inp, "wb") as f:
+                f.write(reply)
+            self.last = reply
+        for path in (out, err):
+            open(path, "wb").close()
+        rc, dt = spawn(self.cmd + list(extra), inp, out, err)
+        with open(out, "rb") as f:
+            res = f.read()
+        if rc != 0 or b"=== ERROR" in res:
+            raise SystemExit("llm-runtime failed:\n" + open(err).read() + res.decode()[-2000:])
+        return dt
 
 
 def vmhwm(pid):
@@ -125,12 +154,63 @@ def peak_rss_kib(rt):
     return runtime, agent
 
 
+def short_label(d):
+    """A chart label: the table's name without asides, code quotes and the
+    words every row repeats."""
+    name = re.sub(r"\s*\(.*?\)", "", d["name"]).replace("`", "").strip()
+    for long, short in (("llm-runtime docker backend", "docker backend"),
+                        ("llm-runtime native", "native"), ("llm-runtime: ", ""),
+                        (", one stdio connection", ""), (" in a running session", " (warm)"),
+                        (" in a running container", " (warm)")):
+        name = name.replace(long, short)
+    return f'{d["group"]}: {name}'[:64]
+
+
+def chart(data, stamp, out):
+    """bench/results/latest.png from the rows (gnuplot, log scale)."""
+    if not shutil.which("gnuplot"):
+        print("no gnuplot: chart skipped", file=sys.stderr)
+        return
+    dat = os.path.join(out, "latest.dat")
+    with open(dat, "w") as f:
+        for i, d in enumerate(data):
+            f.write(f'{i} "{short_label(d)}" {d["median_ms"]:.4f}\n')
+    png = os.path.join(out, "latest.png")
+    script = f"""
+set terminal pngcairo size 1200,{200 + 34 * len(data)} font ",10" noenhanced
+set output "{png}"
+set title "llm-runtime: cost per operation (median ms, log scale) — {stamp}"
+set style fill solid 0.8
+set logscale x
+set xlabel "milliseconds"
+set xrange [0.1:*]
+set yrange [-1:{len(data)}]
+set ytics nomirror
+set grid xtics
+unset key
+plot "{dat}" using 3:1:(0.001):3:($1-0.35):($1+0.35):ytic(2) with boxxyerror lc rgb "#3b6ea8", \\
+     "{dat}" using 3:1:(sprintf(" %.3f", $3)) with labels left offset 0.5,0
+"""
+    r = subprocess.run(["gnuplot"], input=script.encode(), stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        print("gnuplot failed:", r.stderr.decode(), file=sys.stderr)
+    else:
+        print(f"chart: {png}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="few repetitions, for the test suite")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "llm-runtime"))
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--chart-only", action="store_true",
+                    help="redraw latest.png from latest.json, measure nothing")
     a = ap.parse_args()
+    if a.chart_only:
+        with open(os.path.join(a.out, "latest.json")) as f:
+            j = json.load(f)
+        chart(j["rows"], j["machine"].rsplit(", ", 1)[-1], a.out)
+        return
     reps = 3 if a.quick else 40
     os.makedirs(a.out, exist_ok=True)
 
@@ -158,7 +238,7 @@ def main():
                 "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "true"]
         if subprocess.run(args).returncode == 0:
             add("cold", "`bwrap --unshare-all` + `true` (Debian bubblewrap)",
-                measure(lambda: subprocess.run(args), reps))
+                measure(lambda: spawn(args)[1], reps))
         else:
             add("cold", "`bwrap --unshare-all`", None, "bwrap failed to start here")
     else:
@@ -215,6 +295,7 @@ def main():
                            stderr=subprocess.DEVNULL)
 
     # --- file round trips: <write> then <open> of the same file, in a session
+    cp, cat = shutil.which("cp"), shutil.which("cat")
     for size, label in ((1024, "1 KiB"), (1 << 20, "1 MiB")):
         data = b"x" * size
         k = 10 if a.quick else 50
@@ -228,8 +309,8 @@ def main():
             f.write(data)
         dst = os.path.join(ws, "host-dst.bin")
         add("files", f"host `cp` + `cat` {label}",
-            measure(lambda: (subprocess.run(["cp", src, dst]),
-                             subprocess.run(["cat", dst], stdout=subprocess.DEVNULL)), reps))
+            measure(lambda: spawn([cp, src, dst])[1] + spawn([cat, dst], stdout="/dev/null")[1],
+                    reps))
 
     # --- a pipe-mode session of 100 mixed commands
     mixed = []
@@ -270,6 +351,8 @@ def main():
     rss, agent = peak_rss_kib(rt)
 
     shutil.rmtree(ws, ignore_errors=True)
+    shutil.rmtree(rt.dir, ignore_errors=True)
+    shutil.rmtree(drt.dir, ignore_errors=True)
 
     # --- report
     b = statistics.median(base)
@@ -307,33 +390,8 @@ def main():
                    "rss_kib": rss, "agent_rss_kib": agent}, f, indent=1)
     print(table)
 
-    if not a.quick and shutil.which("gnuplot"):
-        dat = os.path.join(a.out, "latest.dat")
-        with open(dat, "w") as f:
-            for i, d in enumerate(data):
-                short = re.sub(r"\s*\(.*?\)", "", d["name"]).replace("`", "").strip()[:52]
-                f.write(f'{i} "{d["group"]}: {short}" {d["median_ms"]:.4f}\n')
-        png = os.path.join(a.out, "latest.png")
-        script = f"""
-set terminal pngcairo size 1100,{200 + 34 * len(data)} font ",10" noenhanced
-set output "{png}"
-set title "llm-runtime: cost per operation (median ms, log scale) — {stamp}"
-set style fill solid 0.8
-set logscale x
-set xlabel "milliseconds"
-set xrange [0.1:*]
-set yrange [-1:{len(data)}]
-set ytics nomirror
-set grid xtics
-unset key
-plot "{dat}" using 3:1:(0.001):3:($1-0.35):($1+0.35):ytic(2) with boxxyerror lc rgb "#3b6ea8", \\
-     "{dat}" using 3:1:(sprintf(" %.3f", $3)) with labels left offset 0.5,0
-"""
-        r = subprocess.run(["gnuplot"], input=script.encode(), stderr=subprocess.PIPE)
-        if r.returncode != 0:
-            print("gnuplot failed:", r.stderr.decode(), file=sys.stderr)
-        else:
-            print(f"chart: {png}")
+    if not a.quick:
+        chart(data, stamp, a.out)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,14 @@
  * filter; create the cgroup; make the channel.
  *
  * clone(NEWUSER|NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS): the child is PID 1 of
- * the new PID namespace and waits on the sync pipe.
+ * the new PID namespace, born inside its cgroup where the kernel allows it
+ * (clone_sandbox), and waits on the sync pipe.
  *
- * Host side (after clone): write the child's id maps and release it
- * ("g"), attach it to the cgroup while it builds its mounts, release it
- * again ("c"), then wait for its report: EOF means it reached the agent, a
- * record means a step failed (step name + errno).
+ * Host side (after clone): step back out of the cgroup (v1), write the
+ * child's id maps and release it ("g"); if it was not born inside, attach
+ * it to the cgroup while it builds its mounts; release it again ("c"),
+ * then wait for its report: EOF means it reached the agent, a record
+ * means a step failed (step name + errno).
  *
  * Child side, in this order (each step's reason is at the step):
  *   0. open the mount sources     mount.c, with the caller's credentials
@@ -19,7 +21,7 @@
  *   2. sethostname                UTS namespace
  *   3. mounts + pivot_root        mount.c
  *   4. loopback up                net.c
- *   5. wait for "c" (cgroup attached), then unshare(CLONE_NEWCGROUP), so
+ *   5. wait for "c" (in its cgroup), then unshare(CLONE_NEWCGROUP), so
  *      the namespace's root is the sandbox's own cgroup
  *   6. drop every capability      caps.c
  *   7. parent-death signal, not dumpable, no_new_privs

@@ -103,10 +103,11 @@ PY
 bg=$!
 # Kill only once the agent is writing: it then holds the unnamed temporary
 # file (O_TMPFILE, shown as "... (deleted)" among its fds).  On the native
-# backend the agent is a fork of the runtime; on docker it is lr-agent.
+# backend the agent is a fork of the runtime; on docker it is the container's
+# /.llm-runtime/agent (the bytes reach it through dockerd, so allow longer).
 writing=""
-for _ in $(seq 1000); do
-  for p in $(pgrep -f "llm-runtime --root $ws") $(pgrep -f lr-agent); do
+for _ in $(seq 3000); do
+  for p in $(pgrep -f "llm-runtime --root $ws") $(pgrep -f "^/.llm-runtime/agent"); do
     if ls -l "/proc/$p/fd" 2>/dev/null | grep -q "(deleted)"; then writing=$p; break 2; fi
   done
   sleep 0.01

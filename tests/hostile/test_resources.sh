@@ -62,6 +62,11 @@ check "T25 output stays near the cap" test "${#out}" -lt 200000
 echo '<exec head -c 3000000 /dev/urandom>' | lr "$ws" --output-limit 64k --json > "$ws.json"
 check "T26 binary flood still gives valid JSON" python3 -c "import json,sys; o=json.load(open(sys.argv[1])); assert o['truncated'] and o['stdout_bytes']==3000000" "$ws.json"
 rm -f "$ws.json"
+# a 1 GiB flood without a single newline: counted, capped, still one valid record
+echo "<exec head -c 1G /dev/zero | tr '\\0' a>" | lr "$ws" --output-limit 64k --json > "$ws.json"
+check "T26 1 GiB without newlines: capped, counted, valid JSON" python3 -c "import json,sys; o=json.load(open(sys.argv[1])); assert o['truncated'] and o['stdout_bytes']==1<<30 and len(o['stdout']) < 200000" "$ws.json"
+check "T26 ... and the record stays small" test "$(stat -c %s "$ws.json")" -lt 300000
+rm -f "$ws.json"
 
 # T27: terminal escapes are neutralized in text output
 out=$(echo "<exec printf '\\033]0;owned\\007\\033[2J\\rFAKE\$ rm -rf ~\\n'>" | lr "$ws")

@@ -27,7 +27,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -433,6 +435,17 @@ int cgroup_open_v2_dir(const lr_cgroup_t *cg)
                 return -1;
         }
         return open(cg->dirs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+pid_t cgroup_clone_into(int cgfd, uint64_t flags)
+{
+        /* Fork-like (no stack given): the child continues here with 0. */
+        struct clone_args args = {
+                .flags = flags | CLONE_INTO_CGROUP,
+                .exit_signal = SIGCHLD,
+                .cgroup = (uint64_t)cgfd,
+        };
+        return (pid_t)syscall(SYS_clone3, &args, sizeof args);
 }
 
 int cgroup_parent_attach(lr_cgroup_t *cg, pid_t pid, lr_error_t *err)

@@ -38,7 +38,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
-#include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -292,12 +291,7 @@ static pid_t clone_sandbox(lr_cgroup_t *cg, bool *born_inside)
         if (cg) {
                 int cgfd = cgroup_open_v2_dir(cg);
                 if (cgfd >= 0) {
-                        struct clone_args args = {
-                                .flags = SANDBOX_NS_FLAGS | CLONE_INTO_CGROUP,
-                                .exit_signal = SIGCHLD,
-                                .cgroup = (uint64_t)cgfd,
-                        };
-                        pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+                        pid_t pid = cgroup_clone_into(cgfd, SANDBOX_NS_FLAGS);
                         if (pid == 0)
                                 return 0;
                         close(cgfd);

@@ -94,6 +94,9 @@ int cgroup_leave_self(lr_cgroup_t *cg, lr_error_t *err);
 int cgroup_version(const lr_cgroup_t *cg); /* 1 or 2 */
 /* v2: the sandbox cgroup directory, for clone3(CLONE_INTO_CGROUP). */
 int cgroup_open_v2_dir(const lr_cgroup_t *cg);
+/* clone3(flags | CLONE_INTO_CGROUP) into the cgroup2 directory cgfd, fork
+ * style: 0 in the child, the pid in the parent, -1 with errno. */
+pid_t cgroup_clone_into(int cgfd, uint64_t flags);
 uint64_t cgroup_oom_kills(const lr_cgroup_t *cg);
 const char *cgroup_describe(const lr_cgroup_t *cg);
 void cgroup_destroy(lr_cgroup_t *cg); /* accepts NULL */

@@ -4,7 +4,10 @@
  * hybrid layout (v1 controllers, an empty v2 mount) cannot host a real v2
  * hierarchy, so these tests run the v1 and v2 code against directory trees
  * in /tmp and check which files get which values.  Enforcement by the real
- * kernel is covered by the hostile suite (fork bomb, OOM, CPU), on v1. */
+ * kernel is covered by the hostile suite (fork bomb, OOM, CPU), on v1.  One
+ * test uses the real kernel: clone3(CLONE_INTO_CGROUP) into a directory of
+ * this machine's cgroup2 mount (it has no controllers, but the placement of
+ * a new child can be checked). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,7 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -290,6 +298,55 @@ static void v2_hierarchy(void **state)
         lr_config_free(&c);
 }
 
+/* The one real-kernel check here: clone3(CLONE_INTO_CGROUP) through
+ * cgroup_clone_into, on whichever cgroup2 mount this machine has (the hybrid
+ * layout's /sys/fs/cgroup/unified has no controllers, but a child can still
+ * be born in one of its directories).  Needs root to create a directory. */
+static void clone_into_real_cgroup2(void **state)
+{
+        (void)state;
+        const char *mounts[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+        const char *base = NULL;
+        for (size_t i = 0; i < 2 && !base; i++) {
+                struct statfs sf;
+                if (statfs(mounts[i], &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+                        base = mounts[i];
+        }
+        if (!base || geteuid() != 0) {
+                printf("# skip: %s\n", !base ? "no cgroup2 mount" : "needs root to create a cgroup");
+                skip();
+        }
+        char dir[256], want[128];
+        snprintf(want, sizeof want, "lr-clone-test.%d", (int)getpid());
+        snprintf(dir, sizeof dir, "%s/%s", base, want);
+        if (mkdir(dir, 0755) < 0) {
+                printf("# skip: cannot create %s\n", dir);
+                skip();
+        }
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        pid_t pid = cgroup_clone_into(fd, 0);
+        if (pid == 0) {
+                /* The child: born in the new cgroup, per its own view. */
+                char buf[4096] = { 0 };
+                FILE *f = fopen("/proc/self/cgroup", "r");
+                size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+                buf[n] = '\0';
+                _exit(strstr(buf, want) ? 0 : 3);
+        }
+        close(fd);
+        if (pid < 0) {
+                int e = errno;
+                rmdir(dir);
+                fail_msg("clone3(CLONE_INTO_CGROUP) into %s: %s", dir, strerror(e));
+        }
+        int st = 0;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 static void missing_controller_names_the_fix(void **state)
 {
         (void)state;
@@ -316,6 +373,7 @@ int main(void)
                 cmocka_unit_test(existing_cgroup_is_reported),
                 cmocka_unit_test(v2_hierarchy),
                 cmocka_unit_test(missing_controller_names_the_fix),
+                cmocka_unit_test(clone_into_real_cgroup2),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,7 +2,6 @@
 #include "docker/engine.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -10,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dl.h"
 #include "core/util.h"
 
 #define DEFAULT_SOCKET "/var/run/docker.sock"
@@ -55,32 +55,22 @@ static char curl_load_error[256];
 
 static void curl_init_once(void)
 {
-        void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-                snprintf(curl_load_error, sizeof curl_load_error, "%s", dlerror());
+        const lr_dl_sym_t syms[] = {
+                { &C.global_init, "curl_global_init" },
+                { &C.easy_init, "curl_easy_init" },
+                { &C.easy_setopt, "curl_easy_setopt" },
+                { &C.easy_perform, "curl_easy_perform" },
+                { &C.easy_getinfo, "curl_easy_getinfo" },
+                { &C.easy_cleanup, "curl_easy_cleanup" },
+                { &C.easy_strerror, "curl_easy_strerror" },
+                { &C.easy_send, "curl_easy_send" },
+                { &C.easy_recv, "curl_easy_recv" },
+                { &C.slist_append, "curl_slist_append" },
+                { &C.slist_free_all, "curl_slist_free_all" },
+        };
+        if (lr_dl_load("libcurl.so.4", syms, ARRAY_SIZE(syms), curl_load_error,
+                       sizeof curl_load_error) < 0)
                 return;
-        }
-#define LOAD(field, sym)                                                                           \
-        do {                                                                                       \
-                *(void **)&C.field = dlsym(h, sym);                                                \
-                if (!C.field) {                                                                    \
-                        snprintf(curl_load_error, sizeof curl_load_error, "%s lacks %s",           \
-                                 "libcurl.so.4", sym);                                             \
-                        return;                                                                    \
-                }                                                                                  \
-        } while (0)
-        LOAD(global_init, "curl_global_init");
-        LOAD(easy_init, "curl_easy_init");
-        LOAD(easy_setopt, "curl_easy_setopt");
-        LOAD(easy_perform, "curl_easy_perform");
-        LOAD(easy_getinfo, "curl_easy_getinfo");
-        LOAD(easy_cleanup, "curl_easy_cleanup");
-        LOAD(easy_strerror, "curl_easy_strerror");
-        LOAD(easy_send, "curl_easy_send");
-        LOAD(easy_recv, "curl_easy_recv");
-        LOAD(slist_append, "curl_slist_append");
-        LOAD(slist_free_all, "curl_slist_free_all");
-#undef LOAD
         if (C.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                 snprintf(curl_load_error, sizeof curl_load_error, "curl_global_init failed");
 }

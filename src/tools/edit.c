@@ -1,11 +1,12 @@
 /* edit.c - exact-match text edits and unified diffs (see edit.h). */
 #include "tools/edit.h"
 
-#include <dlfcn.h>
 #include <git2.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "core/dl.h"
 
 /* Occurrences of needle in hay (counting stops at 2); *first gets the
  * offset of the first. */
@@ -130,27 +131,17 @@ static char git_load_error[256];
 
 static void git_init(void)
 {
-        void *h = dlopen(LR_LIBGIT2_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-                snprintf(git_load_error, sizeof git_load_error, "%s", dlerror());
+        const lr_dl_sym_t syms[] = {
+                { &G.init, "git_libgit2_init" },
+                { &G.patch_from_buffers, "git_patch_from_buffers" },
+                { &G.patch_num_hunks, "git_patch_num_hunks" },
+                { &G.patch_get_hunk, "git_patch_get_hunk" },
+                { &G.patch_get_line_in_hunk, "git_patch_get_line_in_hunk" },
+                { &G.patch_free, "git_patch_free" },
+        };
+        if (lr_dl_load(LR_LIBGIT2_SONAME, syms, ARRAY_SIZE(syms), git_load_error,
+                       sizeof git_load_error) < 0)
                 return;
-        }
-#define LOAD(field, sym)                                                                           \
-        do {                                                                                       \
-                *(void **)&G.field = dlsym(h, sym);                                                \
-                if (!G.field) {                                                                    \
-                        snprintf(git_load_error, sizeof git_load_error, "%s lacks %s",             \
-                                 LR_LIBGIT2_SONAME, sym);                                          \
-                        return;                                                                    \
-                }                                                                                  \
-        } while (0)
-        LOAD(init, "git_libgit2_init");
-        LOAD(patch_from_buffers, "git_patch_from_buffers");
-        LOAD(patch_num_hunks, "git_patch_num_hunks");
-        LOAD(patch_get_hunk, "git_patch_get_hunk");
-        LOAD(patch_get_line_in_hunk, "git_patch_get_line_in_hunk");
-        LOAD(patch_free, "git_patch_free");
-#undef LOAD
         if (G.init() < 0)
                 snprintf(git_load_error, sizeof git_load_error, "git_libgit2_init failed");
 }

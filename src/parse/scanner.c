@@ -358,6 +358,22 @@ static int step(lr_scanner_t *s, char c);
 
 #define NO_GT SIZE_MAX
 
+/* A PARSE_ERROR for the command being scanned that shows the argument seen
+ * so far (trimmed), so the model can tell which command was malformed. */
+static int arg_error(lr_scanner_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int arg_error(lr_scanner_t *s, const char *fmt, ...)
+{
+        char msg[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        size_t n = s->arg.len;
+        const char *p = trim(lr_buf_cstr(&s->arg), &n);
+        return emit_error(s, s->kind, LR_E_PARSE, p, n, 0, "%s", msg);
+}
+
 /* The end of a line (or of the input) inside a single-line exec whose
  * closing '>' was not found by the strict rule: like the Go tool, the last
  * '>' on the line closes the command and the rest of the line is prose
@@ -368,12 +384,10 @@ static int end_exec_line(lr_scanner_t *s, bool at_eof)
         s->state = S_TEXT;
         if (s->cmd_end != NO_GT)
                 return emit_simple(s, LR_CMD_EXEC, s->cmd_end);
-        size_t n = s->arg.len;
-        const char *p = trim(lr_buf_cstr(&s->arg), &n);
-        return emit_error(s, LR_CMD_EXEC, LR_E_PARSE, p, n, 0,
-                          "unterminated <exec> tag: no '>' before the end of the %s (use the "
-                          "<exec>...</exec> block for multi-line commands)",
-                          at_eof ? "input" : "line");
+        return arg_error(s,
+                         "unterminated <exec> tag: no '>' before the end of the %s (use the "
+                         "<exec>...</exec> block for multi-line commands)",
+                         at_eof ? "input" : "line");
 }
 
 static int start_tag(lr_scanner_t *s)
@@ -475,11 +489,8 @@ static int step(lr_scanner_t *s, char c)
                 }
                 if (c == '\n') {
                         s->state = S_TEXT;
-                        size_t n = s->arg.len;
-                        const char *p = trim(lr_buf_cstr(&s->arg), &n);
-                        return emit_error(s, s->kind, LR_E_PARSE, p, n, 0,
-                                          "unterminated <%s> tag: no '>' before the end of the line",
-                                          kind_name(s->kind));
+                        return arg_error(s, "unterminated <%s> tag: no '>' before the end of the line",
+                                         kind_name(s->kind));
                 }
                 arg_putc(s, c);
                 return 0;
@@ -591,23 +602,15 @@ int lr_scanner_finish(lr_scanner_t *s)
         case S_EXEC_ARG:
         case S_EXEC_LT:
                 return end_exec_line(s, true);
-        case S_PATH: {
-                size_t n = s->arg.len;
-                const char *p = trim(lr_buf_cstr(&s->arg), &n);
-                return emit_error(s, s->kind, LR_E_PARSE, p, n, 0,
-                                  "unterminated <%s> tag at the end of the input",
-                                  kind_name(s->kind));
-        }
+        case S_PATH:
+                return arg_error(s, "unterminated <%s> tag at the end of the input",
+                                 kind_name(s->kind));
         case S_BODY_START:
         case S_BODY_START_CR:
         case S_BODY:
-                if (s->kind == LR_CMD_WRITE) {
-                        size_t n = s->arg.len;
-                        const char *p = trim(lr_buf_cstr(&s->arg), &n);
-                        return emit_error(s, LR_CMD_WRITE, LR_E_PARSE, p, n, 0,
-                                          "unterminated <write>: no </write> before the end of "
-                                          "the input; nothing was written");
-                }
+                if (s->kind == LR_CMD_WRITE)
+                        return arg_error(s, "unterminated <write>: no </write> before the end of "
+                                            "the input; nothing was written");
                 return emit_error(s, LR_CMD_EXEC, LR_E_PARSE, NULL, 0, 0,
                                   "unterminated <exec> block: no </exec> before the end of the "
                                   "input; nothing was run");

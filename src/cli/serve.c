@@ -469,15 +469,20 @@ static void handle(void *ctx, lr_rpc_t *rpc, json_t *id, const char *meth, json_
         json_decref(empty);
 }
 
+static void serve_rpc_init(lr_rpc_t *rpc, serve_t *sv, int out_fd)
+{
+        /* Writes may be base64: 4/3 of the bytes, then JSON escaping. */
+        lr_rpc_init(rpc, out_fd, (size_t)sv->cfg->max_write * 6 + (1u << 20), handle, sv);
+        rpc->error_timings = true;
+}
+
 int lr_serve(const lr_config_t *cfg, lr_audit_t *audit, const char *server_id, int in_fd,
              int out_fd, lr_error_t *err)
 {
         serve_t sv = { .cfg = cfg, .audit = audit, .server_id = server_id,
                        .approver = { .policy = &cfg->policy, .audit = audit, .mode = "serve" } };
         lr_rpc_t rpc;
-        /* Writes may be base64: 4/3 of the bytes, then JSON escaping. */
-        lr_rpc_init(&rpc, out_fd, (size_t)cfg->max_write * 6 + (1u << 20), handle, &sv);
-        rpc.error_timings = true;
+        serve_rpc_init(&rpc, &sv, out_fd);
         int r = lr_rpc_run(&rpc, in_fd, err);
         lr_rpc_free(&rpc);
         /* Every sandbox ends with the server. */
@@ -505,8 +510,7 @@ int lr_serve_feed_for_fuzzing(const lr_config_t *cfg, int out_fd, const char *da
         sv.sb[0] = b;
         sv.next_id = 1;
         lr_rpc_t rpc;
-        lr_rpc_init(&rpc, out_fd, (size_t)cfg->max_write * 6 + (1u << 20), handle, &sv);
-        rpc.error_timings = true;
+        serve_rpc_init(&rpc, &sv, out_fd);
         lr_rpc_feed(&rpc, data, len);
         lr_rpc_flush(&rpc);
         lr_rpc_free(&rpc);

@@ -503,7 +503,10 @@ static int load_approvals(lr_config_t *cfg, yctx_t *y, lr_error_t *err)
 
 static int load_file(lr_config_t *cfg, const char *path, bool restricted, lr_error_t *err)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: the sandbox can plant a FIFO here (the workspace's
+         * file, or a user config inside the workspace), and a plain open
+         * would wait for a writer forever; the S_ISREG check refuses it. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         struct stat st;
         if (fd < 0)
                 return lr_error_set(err, LR_E_CONFIG, errno, "cannot open config %s: %s", path,

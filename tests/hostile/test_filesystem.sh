@@ -202,5 +202,11 @@ out=$(echo '<exec echo audited>' | env -u XDG_CONFIG_HOME -u XDG_STATE_HOME HOME
 contains "T44 the default audit log is refused inside the workspace" "$out" "where the sandbox could rewrite it"
 check "T44 no audit log was written in the workspace" test ! -e "$hws/.local/state/llm-runtime/audit.jsonl"
 rm -f "$escape"
+# A FIFO planted as the workspace's config must not hang the next run.
+rm -f "$hws/llm-runtime.config.yaml"; as_owner mkfifo "$hws/llm-runtime.config.yaml"
+out=$(echo '<exec true>' | timeout 20 "$LR_BIN" --root "$hws" --no-audit 2>&1); rc=$?
+check "T44 a planted FIFO config does not hang the run" test "$rc" -ne 124
+contains "T44 ... it is refused as not a regular file" "$out" "is not a regular file"
+rm -f "$hws/llm-runtime.config.yaml"
 
 finish

@@ -92,6 +92,21 @@ static void limits(lr_config_t *c)
         c->cpus = 0.5;
 }
 
+/* cgroup_create with the test limits, in a fake tree whose "kernel" makes
+ * kernel_files (NULL: none) in each new cgroup directory. */
+static lr_cgroup_t *create_ok(lr_config_t *c, const char *name, const char *const *kernel_files)
+{
+        limits(c);
+        cgroup_test_set_kernel_files(kernel_files);
+        lr_cgroup_t *cg = NULL;
+        lr_error_t e;
+        int r = cgroup_create(c, name, &cg, &e);
+        cgroup_test_set_kernel_files(NULL);
+        if (r < 0)
+                fail_msg("cgroup_create: %s", e.msg);
+        return cg;
+}
+
 /* Our own start time, as cgroup names carry it: /proc/self/stat field 22,
  * counted after the command name's closing ')'. */
 static unsigned long long self_start(void)
@@ -140,11 +155,8 @@ static void v1_hierarchy(void **state)
         cgroup_test_set_paths(root, self);
 
         lr_config_t c;
-        limits(&c);
-        lr_cgroup_t *cg = NULL;
+        lr_cgroup_t *cg = create_ok(&c, "t1", NULL);
         lr_error_t e;
-        if (cgroup_create(&c, "t1", &cg, &e) < 0)
-                fail_msg("cgroup_create: %s", e.msg);
         struct stat st;
         assert_int_equal(stat(d, &st), -1); /* swept */
         assert_int_equal(stat(reused, &st), -1);
@@ -188,14 +200,9 @@ static void v1_no_swap_and_enter_self(void **state)
         mkdirs(root, "cpu/lr", "cpu/lr");
         write_file(self, "8:pids:/lr\n4:memory:/lr\n1:cpu,cpuacct:/lr\n");
         cgroup_test_set_paths(root, self);
-        cgroup_test_set_kernel_files(kernel_files);
         lr_config_t c;
-        limits(&c);
-        lr_cgroup_t *cg = NULL;
+        lr_cgroup_t *cg = create_ok(&c, "t4", kernel_files);
         lr_error_t e;
-        if (cgroup_create(&c, "t4", &cg, &e) < 0)
-                fail_msg("cgroup_create: %s", e.msg);
-        cgroup_test_set_kernel_files(NULL);
         char mem[256], dir[200], parent[200];
         snprintf(dir, sizeof dir, "%s/memory/lr", root);
         own_name(mem, sizeof mem, dir, "t4");
@@ -255,14 +262,9 @@ static void v2_hierarchy(void **state)
         write_file(self, "0::/user.slice\n");
         cgroup_test_set_paths(base, self);
         static const char *const kernel_files[] = { "memory.swap.max", NULL };
-        cgroup_test_set_kernel_files(kernel_files);
-
         lr_config_t c;
-        limits(&c);
-        lr_cgroup_t *cg = NULL;
+        lr_cgroup_t *cg = create_ok(&c, "t2", kernel_files);
         lr_error_t e;
-        if (cgroup_create(&c, "t2", &cg, &e) < 0)
-                fail_msg("cgroup_create: %s", e.msg);
         char dir[300];
         if (geteuid() == 0) {
                 expect_file(base, "cgroup.subtree_control", "+memory +pids +cpu");
@@ -277,7 +279,6 @@ static void v2_hierarchy(void **state)
                 expect_file(p, "cgroup.subtree_control", "+memory +pids +cpu");
                 own_name(dir, sizeof dir, p, "t2");
         }
-        cgroup_test_set_kernel_files(NULL);
         expect_file(dir, "memory.max", "268435456");
         expect_file(dir, "memory.swap.max", "0");
         expect_file(dir, "pids.max", "77");
